@@ -1,0 +1,121 @@
+"""Finding and loading models: a local MLX folder or a Hugging Face repo id.
+
+``resolve_model`` turns what the user typed into a local folder, downloading
+a repo id through huggingface_hub with progress when the machine is online
+and saying clearly when it is not. ``load_model`` loads weights and
+tokenizer with mlx-lm's own loader. MLX arrays are thread-local: call
+``load_model`` on the thread that will use the model.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+# The files mlx-lm itself fetches for a model (mlx_lm.utils.DEFAULT_ALLOW_PATTERNS).
+ALLOW_PATTERNS = ["*.json", "model*.safetensors", "*.py", "tokenizer.model", "*.tiktoken", "tiktoken.model", "*.txt", "*.jsonl", "*.jinja"]
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+Progress = Callable[[str, float], None]
+
+
+class ModelError(ValueError):
+    """A model that cannot be found or loaded, said in a way a user can act on."""
+
+
+def looks_like_repo_id(text: str) -> bool:
+    return bool(_REPO_ID.match(text)) and not Path(text).expanduser().exists()
+
+
+def check_model_folder(path: Path) -> Path:
+    """Make sure ``path`` is an MLX/Hugging Face model folder; return it."""
+    if path.is_file():
+        if path.suffix.lower() == ".gguf":
+            raise ModelError(f"{path} is a GGUF file: import it first (lorastudio import-gguf {path} OUT)")
+        if path.name == "config.json":
+            raise ModelError(f"{path} is only a config.json: training needs the folder with its weights")
+        raise ModelError(f"{path} is a file, not a model folder")
+    if not (path / "config.json").is_file():
+        raise ModelError(f"{path} is not a model folder: config.json is missing")
+    if not list(path.glob("model*.safetensors")):
+        raise ModelError(f"{path} has no weights: no model*.safetensors file (a PyTorch-only model must be converted with mlx_lm.convert)")
+    return path
+
+
+def _progress_tqdm(progress: Progress):
+    """A tqdm class that forwards its position to ``progress`` instead of drawing a bar."""
+    from tqdm.auto import tqdm
+
+    class ForwardingTqdm(tqdm):
+        def __init__(self, *args, **kwargs):
+            kwargs["disable"] = False
+            kwargs.setdefault("file", open("/dev/null", "w") if Path("/dev/null").exists() else None)
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            super().update(n)
+            if self.total:
+                progress(f"Downloading {self.desc or 'files'}", min(1.0, self.n / self.total))
+
+    return ForwardingTqdm
+
+
+def download_model(repo_id: str, progress: Progress | None = None, revision: str | None = None) -> Path:
+    """Download (or find in the cache) a Hugging Face repo; clear messages when offline."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub import errors as hf_errors
+
+    kwargs = {"allow_patterns": ALLOW_PATTERNS, "revision": revision}
+    if progress is not None:
+        kwargs["tqdm_class"] = _progress_tqdm(progress)
+        progress(f"Looking up {repo_id} on Hugging Face", 0.0)
+    try:
+        folder = Path(snapshot_download(repo_id, **kwargs))
+    except (hf_errors.OfflineModeIsEnabled, hf_errors.LocalEntryNotFoundError) as exc:
+        raise ModelError(
+            f"Cannot download {repo_id}: this machine is offline or Hugging Face cannot be reached, "
+            f"and the model is not in the local cache. Download it on a connected machine "
+            f"(or choose a local model folder). Details: {exc}"
+        ) from None
+    except hf_errors.GatedRepoError:
+        raise ModelError(f"{repo_id} is gated on Hugging Face: accept its licence there and log in with `hf auth login`") from None
+    except hf_errors.RepositoryNotFoundError:
+        raise ModelError(f"{repo_id} does not exist on Hugging Face (or it is private)") from None
+    except hf_errors.HfHubHTTPError as exc:
+        raise ModelError(f"Downloading {repo_id} failed: {exc}") from None
+    except OSError as exc:  # connection refused, DNS failure, disk full
+        raise ModelError(f"Downloading {repo_id} failed: {exc}") from None
+    if progress is not None:
+        progress(f"Downloaded {repo_id}", 1.0)
+    return check_model_folder(folder)
+
+
+def resolve_model(model: str, progress: Progress | None = None) -> Path:
+    """A local model folder for ``model`` (a path or a repo id), downloading if needed."""
+    text = (model or "").strip()
+    if not text:
+        raise ModelError("no model chosen: give a model folder or a Hugging Face repo id")
+    path = Path(text).expanduser()
+    if path.exists():
+        return check_model_folder(path.resolve())
+    if looks_like_repo_id(text):
+        return download_model(text, progress)
+    raise ModelError(f"{text} is neither a folder on this machine nor a Hugging Face repo id (owner/name)")
+
+
+def load_model(path: str | Path, adapter_path: str | Path | None = None, lazy: bool = False):
+    """Load ``(model, tokenizer, config)`` with mlx-lm's loader, errors made readable."""
+    from mlx_lm.utils import load
+
+    folder = check_model_folder(Path(path))
+    try:
+        return load(str(folder), adapter_path=str(adapter_path) if adapter_path else None, lazy=lazy, return_config=True)
+    except ValueError as exc:
+        text = str(exc)
+        if "not supported" in text.lower():
+            raise ModelError(f"{folder}: {text}") from None
+        raise ModelError(f"{folder}: {text}") from None
+    except (KeyError, FileNotFoundError) as exc:
+        raise ModelError(f"{folder}: could not load ({type(exc).__name__}: {exc})") from None

@@ -1,0 +1,118 @@
+"""The training child process: runs one run's engine and streams its events.
+
+Started by ``lorastudio.core.training`` as ``python -m lorastudio _train-worker
+RUN [--resume]``. Its original stdout carries only events, one JSON object a
+line; everything else that would print to stdout (mlx-lm's warnings) is sent
+to stderr, which the parent writes to the run's ``worker.log``. Commands
+arrive on stdin, one a line: ``pause``, ``resume``, ``stop``; end of input
+(the parent went away) also stops, saving the adapter. Each event is also
+appended to ``metrics.jsonl`` and reflected in ``status.json`` here, so the
+run's files are complete even if nobody is listening.
+
+Threads: the engine runs on the main thread; one daemon thread reads stdin.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from lorastudio.core import runs
+from lorastudio.core.engine import Control, TrainingError, train_run
+from lorastudio.core.events import (
+    Event,
+    Failed,
+    Finished,
+    Paused,
+    Resumed,
+    Started,
+    Stopped,
+    TrainReport,
+    ValReport,
+)
+
+# Errors whose message is already written for a person: no traceback in the summary.
+_READABLE = (TrainingError, ValueError, FileNotFoundError)
+
+
+class Recorder:
+    """Writes each event to metrics.jsonl, status.json and the event stream."""
+
+    def __init__(self, run_dir: Path, stream):
+        self.run_dir = run_dir
+        self.metrics = runs.MetricsWriter(run_dir)
+        self.stream = stream
+        self.iteration = 0
+
+    def emit(self, event: Event) -> None:
+        self.metrics.write(event)
+        self._update_status(event)
+        try:
+            self.stream.write(event.to_json() + "\n")
+            self.stream.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the parent is gone; the run's files still record everything
+
+    def _update_status(self, event: Event) -> None:
+        if isinstance(event, (TrainReport, ValReport)):
+            self.iteration = max(self.iteration, event.iteration)
+        if isinstance(event, Started):
+            runs.write_status(self.run_dir, "running", pid=os.getpid(), total_iters=event.total_iters, message="")
+        elif isinstance(event, TrainReport):
+            runs.write_status(self.run_dir, "running", iteration=event.iteration)
+        elif isinstance(event, Paused):
+            runs.write_status(self.run_dir, "paused", iteration=event.iteration)
+        elif isinstance(event, Resumed):
+            runs.write_status(self.run_dir, "running", iteration=event.iteration)
+        elif isinstance(event, Finished):
+            runs.write_status(self.run_dir, "finished", iteration=event.iteration, pid=None, message="")
+        elif isinstance(event, Stopped):
+            runs.write_status(self.run_dir, "stopped", iteration=event.iteration, pid=None, message=event.reason)
+        elif isinstance(event, Failed):
+            runs.write_status(self.run_dir, "failed", pid=None, message=event.error)
+
+
+def _read_commands(control: Control) -> None:
+    for line in sys.stdin:
+        command = line.strip().lower()
+        if command == "pause":
+            control.pause()
+        elif command == "resume":
+            control.resume()
+        elif command == "stop":
+            control.stop()
+    control.stop("the program that started the training went away")
+
+
+def main(run_dir: str, resume: bool = False) -> int:
+    run_path = Path(run_dir)
+    # fd 1 becomes the event channel's copy; fd 1 itself now points at stderr,
+    # so stray prints from libraries cannot corrupt the event stream.
+    events_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    recorder = Recorder(run_path, events_out)
+    control = Control()
+    threading.Thread(target=_read_commands, args=(control,), daemon=True, name="commands").start()
+    signal.signal(signal.SIGTERM, lambda *_: control.stop("terminated"))
+    signal.signal(signal.SIGINT, lambda *_: control.stop("interrupted"))
+    runs.write_status(run_path, "starting", pid=os.getpid())
+    try:
+        train_run(run_path, recorder.emit, control, resume=resume)
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - every failure must reach the run's files
+        details = traceback.format_exc()
+        print(details, file=sys.stderr, flush=True)
+        if isinstance(exc, _READABLE):
+            error = str(exc)
+        elif isinstance(exc, MemoryError):
+            error = "out of memory: lower batch_size or max_seq_length, or turn on grad_checkpoint"
+        else:
+            error = f"{type(exc).__name__}: {exc}"
+        recorder.emit(Failed(error=error, details=details[-4000:], iteration=recorder.iteration or None))
+        return 1
+    finally:
+        recorder.metrics.close()

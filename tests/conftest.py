@@ -1,0 +1,90 @@
+"""Shared fixtures: the tiny random model, the real SmolLM2 model, an isolated data home.
+
+Runs in the pytest process. Qt is told to render offscreen before any
+QApplication exists, and every test gets its own ``LORASTUDIO_HOME`` so no
+test touches the user's runs.
+"""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import lorastudio  # noqa: E402  (loads the fast BLAS before anything imports MLX)
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Point LORASTUDIO_HOME at a fresh folder for every test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LORASTUDIO_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A 2-layer random llama chat model folder with its own tokenizer."""
+    from lorastudio.core.tiny import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
+
+
+@pytest.fixture(scope="session")
+def smollm2_f32(tmp_path_factory):
+    """SmolLM2-135M-Instruct imported from its GGUF as a float32 MLX folder (built once per session)."""
+    from lorastudio.core.demo_model import import_demo_model
+
+    return import_demo_model(tmp_path_factory.mktemp("models"), dtype="float32")
+
+
+def write_chat_jsonl(path, n, seed=0):
+    """Write ``n`` small chat records the tiny tokenizer handles well."""
+    import json
+    import random
+
+    rng = random.Random(seed)
+    subjects = ["the fox", "a tiny model", "the capital of France", "LoRA", "training", "validation"]
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            subject = rng.choice(subjects)
+            words = " ".join(rng.choice(["one", "two", "three", "four", "five", "yes", "no"]) for _ in range(rng.randint(1, 12)))
+            record = {
+                "messages": [
+                    {"role": "user", "content": f"Question {i}: what about {subject}?"},
+                    {"role": "assistant", "content": f"About {subject}: {words}."},
+                ]
+            }
+            f.write(json.dumps(record) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A chat dataset folder: 24 train, 8 valid, 8 test examples."""
+    folder = tmp_path_factory.mktemp("tiny-data")
+    write_chat_jsonl(folder / "train.jsonl", 24, seed=1)
+    write_chat_jsonl(folder / "valid.jsonl", 8, seed=2)
+    write_chat_jsonl(folder / "test.jsonl", 8, seed=3)
+    return folder
+
+
+@pytest.fixture
+def tiny_config(tiny_model, tiny_data):
+    """A fast LoRA config for the tiny model (2 layers, rank 4, 6 steps)."""
+    from lorastudio.core.config import TrainConfig
+
+    return TrainConfig(
+        model=str(tiny_model),
+        data=str(tiny_data),
+        num_layers=2,
+        batch_size=4,
+        iters=6,
+        learning_rate=1e-3,
+        steps_per_report=1,
+        steps_per_eval=3,
+        val_batches=2,
+        save_every=3,
+        max_seq_length=128,
+    ).replace(lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.1})
