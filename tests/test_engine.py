@@ -1,0 +1,235 @@
+"""The training engine in-process on the tiny model: same losses as mlx-lm, exact resume, checkpoints."""
+
+import json
+import math
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+import yaml
+
+from lorastudio.core import resume_state, runs
+from lorastudio.core.engine import Control, TrainingError, train_run
+from lorastudio.core.events import CheckpointSaved, Finished, Started, Stopped, TestReport, TrainReport, ValReport
+
+
+def losses(events):
+    return [(e.kind, e.iteration, round(getattr(e, "train_loss", None) or e.val_loss, 7))
+            for e in events if isinstance(e, (TrainReport, ValReport))]
+
+
+def mlx_lm_losses(run_dir, tmp_path):
+    """Train the same config with mlx_lm.lora's own train_model (its Python entry)."""
+    import mlx_lm.lora as mlx_lora
+    from mlx_lm.tuner.callbacks import TrainingCallback
+    from mlx_lm.tuner.datasets import load_dataset
+    from mlx_lm.utils import load
+
+    with open(run_dir / "config.yaml") as f:
+        raw = yaml.load(f, mlx_lora.yaml_loader)
+    args = {**mlx_lora.CONFIG_DEFAULTS, **raw, "adapter_path": str(tmp_path / "mlx-lm-adapters")}
+    args = types.SimpleNamespace(**args)
+
+    class Recorder(TrainingCallback):
+        def __init__(self):
+            self.events = []
+
+        def on_train_loss_report(self, info):
+            self.events.append(("train_report", info["iteration"], round(info["train_loss"], 7)))
+
+        def on_val_loss_report(self, info):
+            self.events.append(("val_report", info["iteration"], round(info["val_loss"], 7)))
+
+    np.random.seed(args.seed)  # what mlx_lm.lora.run does first
+    model, tokenizer = load(args.model)
+    train_set, valid_set, _ = load_dataset(args, tokenizer)
+    recorder = Recorder()
+    mlx_lora.train_model(args, model, train_set, valid_set, recorder)
+    return recorder.events
+
+
+def test_same_losses_as_mlx_lm(tiny_config, tmp_path):
+    config = tiny_config.replace(iters=8, steps_per_eval=4)
+    run_dir = runs.create_run(config, tmp_path / "runs")
+    events = []
+    assert isinstance(train_run(run_dir, events.append), Finished)
+    ours = losses(events)
+    theirs = mlx_lm_losses(run_dir, tmp_path)
+    assert [e[:2] for e in ours] == [e[:2] for e in theirs]
+    for a, b in zip(ours, theirs):
+        assert a[2] == pytest.approx(b[2], abs=1e-6), (a, b)
+
+
+def test_stopped_and_resumed_run_matches_uninterrupted(tiny_config, tmp_path):
+    """Dropout, gradient accumulation and a warmup schedule all continue exactly."""
+    config = tiny_config.replace(
+        iters=12, steps_per_eval=4, grad_accumulation_steps=2,
+        lr_schedule={"name": "cosine_decay", "arguments": [1e-3, 12], "warmup": 2},
+    )
+    straight = []
+    train_run(runs.create_run(config, tmp_path / "runs"), straight.append)
+
+    run_dir = runs.create_run(config, tmp_path / "runs")
+    first, control = [], Control()
+
+    def emit(event):
+        first.append(event)
+        if isinstance(event, TrainReport) and event.iteration == 5:  # mid-accumulation
+            control.stop()
+
+    ended = train_run(run_dir, emit, control)
+    assert isinstance(ended, Stopped) and ended.iteration == 5
+    assert (run_dir / "adapters.safetensors").is_file()
+    second = []
+    assert isinstance(train_run(run_dir, second.append, resume=True), Finished)
+    started = next(e for e in second if isinstance(e, Started))
+    assert started.start_iteration == 5
+    assert losses(first) + losses(second) == losses(straight)
+
+
+def test_stop_takes_effect_before_the_next_step(tiny_config, tmp_path):
+    run_dir = runs.create_run(tiny_config.replace(iters=1000), tmp_path / "runs")
+    control = Control()
+    seen = []
+
+    def emit(event):
+        seen.append(event)
+        if isinstance(event, TrainReport) and event.iteration == 2:
+            control.stop()
+
+    ended = train_run(run_dir, emit, control)
+    assert isinstance(ended, Stopped) and ended.iteration == 2
+    assert max(e.iteration for e in seen if isinstance(e, TrainReport)) == 2
+    assert any(isinstance(e, CheckpointSaved) and e.reason == "stop" for e in seen)
+
+
+def test_pause_waits_and_resume_continues(tiny_config, tmp_path):
+    import threading
+
+    run_dir = runs.create_run(tiny_config.replace(iters=4), tmp_path / "runs")
+    control = Control()
+    kinds = []
+
+    def emit(event):
+        kinds.append(event.kind)
+        if isinstance(event, TrainReport) and event.iteration == 1:
+            control.pause()
+            threading.Timer(0.3, control.resume).start()
+
+    assert isinstance(train_run(run_dir, emit, control), Finished)
+    assert kinds.index("paused") < kinds.index("resumed")
+    assert kinds.count("train_report") == 4
+
+
+def test_checkpoints_are_mlx_lm_files_and_load_in_mlx_lm(tiny_config, tmp_path):
+    import mlx.core as mx
+    from mlx_lm import generate, load
+
+    run_dir = runs.create_run(tiny_config.replace(iters=6, save_every=3), tmp_path / "runs")
+    train_run(run_dir, lambda e: None)
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"adapters.safetensors", "0000003_adapters.safetensors", "0000006_adapters.safetensors", "adapter_config.json"} <= names
+    adapter_config = json.loads((run_dir / "adapter_config.json").read_text())
+    assert adapter_config["fine_tune_type"] == "lora" and adapter_config["num_layers"] == 2
+    assert adapter_config["lora_parameters"]["rank"] == 4
+
+    # mlx_lm.generate's loader with --adapter-path
+    model, tokenizer = load(tiny_config.model, adapter_path=str(run_dir))
+    text = generate(model, tokenizer, "hello", max_tokens=4)
+    assert isinstance(text, str)
+    # the adapter really changes the model
+    base, _ = load(tiny_config.model)
+    tokens = mx.array([tokenizer.encode("hello there")])
+    assert not mx.allclose(model(tokens), base(tokens))
+
+    # mlx_lm.fuse as a command, then the fused model gives the adapter's logits
+    fused = tmp_path / "fused"
+    done = subprocess.run(
+        [sys.executable, "-m", "mlx_lm", "fuse", "--model", tiny_config.model, "--adapter-path", str(run_dir), "--save-path", str(fused)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    fused_model, _ = load(str(fused))
+    assert mx.allclose(fused_model(tokens), model(tokens), atol=1e-4)
+
+
+def test_best_adapter_is_kept(tiny_config, tmp_path):
+    run_dir = runs.create_run(tiny_config.replace(iters=6, steps_per_eval=2), tmp_path / "runs")
+    events = []
+    finished = train_run(run_dir, events.append)
+    vals = [e for e in events if isinstance(e, ValReport)]
+    best = min(vals, key=lambda e: e.val_loss)
+    assert finished.best_val_loss == pytest.approx(best.val_loss)
+    assert finished.best_iteration == best.iteration
+    assert (run_dir / "best" / "adapters.safetensors").is_file()
+    assert (run_dir / "best" / "adapter_config.json").is_file()
+    assert [e.is_best for e in vals] == [v.val_loss == min(x.val_loss for x in vals[: i + 1]) for i, v in enumerate(vals)]
+
+
+def test_early_stopping(tiny_config, tmp_path):
+    # A learning rate this high makes validation loss rise after the start.
+    config = tiny_config.replace(iters=40, steps_per_eval=1, learning_rate=3.0, early_stopping_patience=2, keep_best=True)
+    run_dir = runs.create_run(config, tmp_path / "runs")
+    events = []
+    finished = train_run(run_dir, events.append)
+    assert isinstance(finished, Finished)
+    assert finished.iteration < 40
+    assert any(e.kind == "status" and e.stage == "early_stop" for e in events)
+
+
+def test_test_set_loss_and_perplexity(tiny_config, tmp_path):
+    run_dir = runs.create_run(tiny_config.replace(iters=2, test=True, test_batches=-1), tmp_path / "runs")
+    events = []
+    train_run(run_dir, events.append)
+    report = next(e for e in events if isinstance(e, TestReport))
+    assert report.test_ppl == pytest.approx(math.exp(report.test_loss))
+
+
+def test_train_report_carries_every_figure(tiny_config, tmp_path):
+    run_dir = runs.create_run(tiny_config.replace(iters=3), tmp_path / "runs")
+    events = []
+    train_run(run_dir, events.append)
+    reports = [e for e in events if isinstance(e, TrainReport)]
+    assert [r.iteration for r in reports] == [1, 2, 3]
+    for r in reports:
+        assert r.learning_rate == pytest.approx(1e-3)
+        assert r.iterations_per_second > 0 and r.tokens_per_second > 0 and r.peak_memory_gb > 0
+        assert r.computed_tokens_per_second >= r.tokens_per_second
+    assert reports[-1].trained_tokens > reports[0].trained_tokens
+
+
+def test_resume_state_keeps_only_the_newest_pair(tiny_config, tmp_path):
+    run_dir = runs.create_run(tiny_config.replace(iters=6, save_every=2), tmp_path / "runs")
+    train_run(run_dir, lambda e: None)
+    files = sorted(p.name for p in (run_dir / "resume").iterdir())
+    assert files == ["0000006.json", "0000006.safetensors"]
+    assert resume_state.latest(run_dir).name == "0000006.json"
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"num_layers": 5}, "num_layers: 5 layers requested but the model has only 2"),
+        ({"batch_size": 64}, "batch_size is 64"),
+        ({"lora_parameters": {"keys": ["self_attn.nope"], "rank": 4, "scale": 1.0, "dropout": 0.0}}, "self_attn.nope not found"),
+        ({"test": True, "data": None}, "no test split"),
+    ],
+)
+def test_bad_runs_fail_with_a_clear_message(tiny_config, tiny_data, tmp_path, changes, message):
+    if changes.get("data", 1) is None:
+        folder = tmp_path / "no-test"
+        folder.mkdir()
+        for name in ("train", "valid"):
+            (folder / f"{name}.jsonl").write_text((tiny_data / f"{name}.jsonl").read_text())
+        changes = {**changes, "data": str(folder)}
+    run_dir = runs.create_run(tiny_config.replace(**changes), tmp_path / "runs")
+    with pytest.raises((TrainingError, ValueError), match=message.replace(".", r"\.")):
+        train_run(run_dir, lambda e: None)
+
+
+def test_resume_without_state_is_refused(tiny_config, tmp_path):
+    run_dir = runs.create_run(tiny_config, tmp_path / "runs")
+    with pytest.raises(TrainingError, match="no resume state"):
+        train_run(run_dir, lambda e: None, resume=True)
