@@ -226,9 +226,43 @@ def cmd_import_gguf(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from lorastudio.demo import run_demo
+    from lorastudio.core.demo import DEMO_PROMPT, demo_config
+    from lorastudio.core.demo_model import demo_model_dtype, demo_model_dtype_reason, ensure_demo_model
+    from lorastudio.core.events import Failed
+    from lorastudio.core.training import start_training
 
-    return run_demo(runs_dir=args.runs_dir, iters=args.iters)
+    print("LoRA Studio demo: SmolLM2-135M-Instruct learns to answer as Captain Juniper, the ship's cat.")
+    print(f"Model: importing SmolLM2-135M-Instruct from its GGUF ({demo_model_dtype() or 'keeping 4-bit'}): {demo_model_dtype_reason()}")
+    model_dir = ensure_demo_model()
+    print(f"Model folder: {model_dir}")
+    config = demo_config(model_dir)
+    if args.iters:
+        config = config.replace(iters=args.iters)
+    print(f"Data: {config.data}")
+    job = start_training(config, root=args.runs_dir)
+    print(f"Run folder: {job.run_dir}")
+    status = follow(job)
+    if isinstance(job.terminal_event, Failed):
+        return status
+    print()
+    print(f"Asking the base model and the adapter: {DEMO_PROMPT!r}")
+    base, tuned = _answer_base_and_adapter(model_dir, job.run_dir, DEMO_PROMPT)
+    print(f"  base model : {base}")
+    print(f"  with LoRA  : {tuned}")
+    print(str(job.run_dir))
+    return 0
+
+
+def _answer_base_and_adapter(model_dir, run_dir, prompt: str, max_tokens: int = 60) -> tuple[str, str]:
+    """Greedy answers of the base model and of base + adapter to one chat prompt."""
+    from mlx_lm import generate, load
+
+    answers = []
+    for adapter in (None, str(run_dir)):
+        model, tokenizer = load(str(model_dir), adapter_path=adapter)
+        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False)
+        answers.append(generate(model, tokenizer, text, max_tokens=max_tokens).strip())
+    return answers[0], answers[1]
 
 
 # ----------------------------------------------------------------------------
