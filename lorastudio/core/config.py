@@ -228,13 +228,15 @@ class ConfigError(ValueError):
 
 
 def _float_representer(dumper: yaml.SafeDumper, value: float) -> yaml.Node:
-    # PyYAML writes 1e-05 as "1.0e-05"; both PyYAML and mlx-lm's loader read that
-    # as a float, but plain "1e-05" is what users type and what mlx-lm's docs show.
-    if math.isfinite(value) and value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-        text = f"{value:.6g}".replace("e-0", "e-").replace("e+0", "e+")
-        if "." not in text.split("e")[0]:
-            text = text.replace("e", ".0e", 1)
-        return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+    # Python's repr is the shortest text that reads back to the same float; only
+    # its exponent form needs a touch ("1e-05" -> "1.0e-5"), because YAML 1.1
+    # readers want a dot in the mantissa and a signed exponent.
+    text = repr(value)
+    if math.isfinite(value) and "e" in text:
+        mantissa, exponent = text.split("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        return dumper.represent_scalar("tag:yaml.org,2002:float", f"{mantissa}e{int(exponent):+d}")
     return yaml.SafeDumper.represent_float(dumper, value)
 
 
