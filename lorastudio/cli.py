@@ -85,10 +85,27 @@ def cmd_train(args) -> int:
     from lorastudio.core.training import start_training
 
     config = _load_config(args)
+    config = _offer_float32_copy(config, args)
     _print_estimate_and_confirm(config, args)
     job = start_training(config, root=args.runs_dir, name=args.name)
     print(f"Run folder: {job.run_dir}")
     return follow(job)
+
+
+def _offer_float32_copy(config, args):
+    """On a CPU, quantized or 16-bit weights train 15-40x slower: say so, or use the float32 copy."""
+    from lorastudio.core.models import cpu_training_advice, float32_copy, looks_like_repo_id, resolve_model
+
+    if not config.model or looks_like_repo_id(config.model):
+        return config
+    path = resolve_model(config.model)
+    if args.float32:
+        copy = float32_copy(path, progress=lambda text, frac: print(text))
+        return config.replace(model=str(copy))
+    advice = cpu_training_advice(path)
+    if advice:
+        print(f"Note: {advice}")
+    return config
 
 
 def _print_estimate_and_confirm(config, args) -> None:
@@ -303,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_flags(p)
     p.add_argument("--name", help="name of the run folder (default: date and model)")
     p.add_argument("--force", action="store_true", help="start even if the run is predicted not to fit in memory")
+    p.add_argument("--float32", action="store_true",
+                   help="train a float32 copy of a quantized or 16-bit model (made once under the models folder): "
+                   "on a CPU it trains 15-40x faster")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue a stopped or failed run exactly where it left off",

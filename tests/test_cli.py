@@ -149,3 +149,42 @@ def test_import_gguf_command(tiny_model, tmp_path):
 def test_version():
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.startswith("lorastudio ")
+
+
+def test_cpu_advice_and_float32_copy(tiny_model, tiny_data, tmp_path):
+    """A 4-bit model on the CPU gets the advice; --float32 trains a float32 copy instead."""
+    from mlx_lm import convert
+
+    from lorastudio.core.models import cpu_training_advice, weight_kind
+
+    q4 = tmp_path / "q4"
+    convert(str(tiny_model), mlx_path=str(q4), quantize=True, q_group_size=32, q_bits=4)
+    assert weight_kind(q4) == "quantized"
+    assert "15-40x slower" in cpu_training_advice(q4)
+    assert cpu_training_advice(tiny_model) is None
+    common = ["--runs-dir", str(tmp_path / "runs"), "train", "--model", str(q4), "--data", str(tiny_data),
+              "--iters", "1", "--num-layers", "2", "--batch-size", "2"]
+    env = {"LORASTUDIO_HOME": str(tmp_path / "home")}
+    advised = run_cli(*common, env=env)
+    assert advised.returncode == 0, advised.stderr
+    assert "Note: This model's weights are quantized" in advised.stdout
+    copied = run_cli(*common, "--float32", env=env)
+    assert copied.returncode == 0, copied.stderr
+    copy = tmp_path / "home" / "models" / "q4-f32"
+    assert weight_kind(copy) == "float32"
+    from lorastudio.core import runs
+
+    newest = runs.list_runs(tmp_path / "runs")[0]
+    assert newest.model == str(copy)
+
+
+def test_openblas_is_loaded_before_mlx():
+    code = "import lorastudio, mlx.core as mx; from lorastudio.core import blas; print(blas.describe()); print(open('/proc/self/maps').read().count('openblas'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    from lorastudio.core.blas import find_fast_blas
+
+    if find_fast_blas() is None:
+        pytest.skip("no OpenBLAS installed here (scripts/setup.sh installs libopenblas0-pthread)")
+    assert done.stdout.startswith("OpenBLAS") and int(done.stdout.split()[-1]) > 0
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "LORASTUDIO_BLAS": "bundled"})
+    assert kept.stdout.startswith("reference BLAS") and int(kept.stdout.split()[-1]) == 0

@@ -119,3 +119,59 @@ def load_model(path: str | Path, adapter_path: str | Path | None = None, lazy: b
         raise ModelError(f"{folder}: {text}") from None
     except (KeyError, FileNotFoundError) as exc:
         raise ModelError(f"{folder}: could not load ({type(exc).__name__}: {exc})") from None
+
+
+# ----------------------------------------------------------------------------
+# the float32 copy for CPU training
+
+CPU_SLOW_REASON = (
+    "MLX's CPU backend has no fast kernels for quantized or 16-bit weights: training them "
+    "runs 15-40x slower than training a float32 copy (measured on SmolLM2-135M)."
+)
+
+
+def weight_kind(path: Path) -> str:
+    """"quantized", "float16", "bfloat16" or "float32": what the folder's weights are."""
+    from lorastudio.core.model_info import model_facts, read_config
+
+    config, _ = read_config(path)
+    if config.get("quantization") or config.get("quantization_config"):
+        return "quantized"
+    return model_facts(path).dtype
+
+
+def cpu_training_advice(path: Path) -> str | None:
+    """A sentence advising the float32 copy when MLX trains on the CPU and the weights are not float32."""
+    import mlx.core as mx
+
+    if mx.default_device() != mx.cpu:
+        return None
+    kind = weight_kind(Path(path))
+    if kind == "float32":
+        return None
+    return f"This model's weights are {kind} and MLX is running on the CPU. {CPU_SLOW_REASON} Train the float32 copy instead (--float32)."
+
+
+def float32_copy(path: Path, progress: Progress | None = None) -> Path:
+    """A float32 copy of a model folder under the models folder (made once, then reused)."""
+    import shutil
+
+    from mlx_lm import convert
+
+    from lorastudio.core.paths import models_root
+
+    source = check_model_folder(Path(path))
+    target = models_root() / f"{source.name}-f32"
+    if (target / "config.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    if progress:
+        progress(f"Making a float32 copy of {source.name}", 0.0)
+    dequantize = weight_kind(source) == "quantized"
+    convert(str(source), mlx_path=str(partial), dtype="float32", dequantize=dequantize)
+    partial.rename(target)
+    if progress:
+        progress(f"Made {target}", 1.0)
+    return target
