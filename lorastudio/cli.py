@@ -9,12 +9,20 @@ last output line is the run folder. Runs on the main thread.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import signal
 import sys
 from pathlib import Path
 
 from lorastudio import __version__
+
+
+# Modules that add their own subcommands: each has add_commands(subparsers),
+# and every parser it adds sets func. They import the core lazily.
+COMMAND_MODULES = [m for m in ("lorastudio.cli_chat", "lorastudio.cli_report", "lorastudio.cli_fuse")
+                   if importlib.util.find_spec(m) is not None]
 
 
 class CliError(Exception):
@@ -387,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "adapter so the change shows.")
     p.add_argument("--iters", type=int, help="training steps (default: the demo preset's)")
     p.set_defaults(func=cmd_demo)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub)
     return parser
 
 

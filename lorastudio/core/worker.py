@@ -21,7 +21,8 @@ import threading
 import traceback
 from pathlib import Path
 
-from lorastudio.core import runs
+from lorastudio.core import atomic, runs
+from lorastudio.core.environment import describe_machine
 from lorastudio.core.engine import Control, TrainingError, train_run
 from lorastudio.core.events import (
     Event,
@@ -34,6 +35,8 @@ from lorastudio.core.events import (
     TrainReport,
     ValReport,
 )
+
+ENVIRONMENT = "environment.json"
 
 # Errors whose message is already written for a person: no traceback in the summary.
 _READABLE = (TrainingError, ValueError, FileNotFoundError)
@@ -101,6 +104,8 @@ def main(run_dir: str, resume: bool = False) -> int:
     signal.signal(signal.SIGINT, lambda *_: control.stop("interrupted"))
     runs.write_status(run_path, "starting", pid=os.getpid())
     try:
+        if not (run_path / ENVIRONMENT).exists():
+            atomic.write_json(run_path / ENVIRONMENT, describe_machine())
         train_run(run_path, recorder.emit, control, resume=resume)
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the run's files
