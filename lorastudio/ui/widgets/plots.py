@@ -1,0 +1,225 @@
+"""Live training plots (pyqtgraph): loss, throughput, learning rate, peak memory.
+
+``TrainingPlots`` shows one run's ``RunSeries`` and any number of earlier
+runs as dashed overlays; hovering a plot shows the values under the cursor.
+It only draws what it is given: the Train and Runs panels feed it. GUI
+thread.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from lorastudio.core.metrics import RunSeries
+from lorastudio.ui.theme import Colors, LIGHT
+
+pg.setConfigOptions(antialias=True)
+
+OVERLAY_COLORS = ["#8e8e93", "#a2845e", "#5ac8fa", "#ffcc00", "#ff6482", "#63e6e2"]
+
+
+class MetricPlot(pg.PlotWidget):
+    """One themed plot with a legend and a hover read-out of every curve at the cursor."""
+
+    def __init__(self, title: str, y_label: str, parent: QWidget | None = None):
+        super().__init__(parent=parent)
+        self._title = title
+        self.setMinimumHeight(170)
+        self.plotItem.setMenuEnabled(False)
+        self.plotItem.showGrid(x=True, y=True, alpha=0.25)
+        self.plotItem.setLabel("bottom", self.tr("step"))
+        self.plotItem.setLabel("left", y_label)
+        self.plotItem.getViewBox().setMouseEnabled(x=True, y=False)
+        self.legend = self.plotItem.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._right: pg.ViewBox | None = None
+        self._readout = pg.TextItem(anchor=(0, 1))
+        self._readout.setZValue(100)
+        self.plotItem.addItem(self._readout, ignoreBounds=True)
+        self._vline = pg.InfiniteLine(angle=90, movable=False)
+        self._vline.setZValue(90)
+        self.plotItem.addItem(self._vline, ignoreBounds=True)
+        self._hide_readout()
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._colors = LIGHT
+        self.apply_colors(LIGHT)
+
+    # --- curves ----------------------------------------------------------------
+    def curve(self, key: str, name: str, color: str, *, markers: bool = False, dashed: bool = False, right: bool = False):
+        """The curve ``key``, created on first use."""
+        if key in self.curves:
+            return self.curves[key]
+        pen = None if markers else pg.mkPen(color, width=1.5 if dashed else 2.2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+        item = pg.PlotDataItem(
+            pen=pen,
+            symbol="o" if markers else None,
+            symbolSize=8,
+            symbolBrush=color if markers else None,
+            symbolPen=pg.mkPen(color) if markers else None,
+            name=name,
+        )
+        if right:
+            self._ensure_right_axis()
+            self._right.addItem(item)
+            self.legend.addItem(item, name)
+        else:
+            self.plotItem.addItem(item)
+        item.setProperty("ls_color", color)
+        self.curves[key] = item
+        return item
+
+    def remove_curves(self, prefix: str) -> None:
+        for key in [k for k in self.curves if k.startswith(prefix)]:
+            item = self.curves.pop(key)
+            self.legend.removeItem(item)
+            if self._right is not None and item in self._right.addedItems:
+                self._right.removeItem(item)
+            else:
+                self.plotItem.removeItem(item)
+
+    def _ensure_right_axis(self) -> None:
+        if self._right is not None:
+            return
+        self._right = pg.ViewBox()
+        self._right.setMouseEnabled(x=True, y=False)
+        self.plotItem.showAxis("right")
+        self.plotItem.scene().addItem(self._right)
+        self.plotItem.getAxis("right").linkToView(self._right)
+        self._right.setXLink(self.plotItem)
+        self.plotItem.getViewBox().sigResized.connect(self._sync_right)
+        self._sync_right()
+
+    def _sync_right(self) -> None:
+        if self._right is not None:
+            self._right.setGeometry(self.plotItem.getViewBox().sceneBoundingRect())
+            self._right.linkedViewChanged(self.plotItem.getViewBox(), self._right.XAxis)
+
+    def set_right_label(self, text: str) -> None:
+        self._ensure_right_axis()
+        self.plotItem.setLabel("right", text)
+
+    # --- hover -----------------------------------------------------------------
+    def _hide_readout(self) -> None:
+        self._readout.hide()
+        self._vline.hide()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._hide_readout()
+        super().leaveEvent(event)
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        view = self.plotItem.getViewBox()
+        if not view.sceneBoundingRect().contains(pos):
+            self._hide_readout()
+            return
+        x = view.mapSceneToView(pos).x()
+        lines = []
+        nearest_x = None
+        for item in self.curves.values():
+            xs, ys = item.getData()
+            if xs is None or len(xs) == 0:
+                continue
+            i = min(range(len(xs)), key=lambda k: abs(xs[k] - x))
+            if nearest_x is None or abs(xs[i] - x) < abs(nearest_x - x):
+                nearest_x = xs[i]
+            lines.append((item.name(), xs[i], ys[i], item.property("ls_color")))
+        if not lines:
+            self._hide_readout()
+            return
+        html = "".join(
+            f'<div><span style="color:{color}">●</span> {name}: <b>{format_value(y)}</b> <span style="color:{self._colors.muted}">@ {int(step)}</span></div>'
+            for name, step, y, color in lines
+        )
+        self._readout.setHtml(f'<div style="background:{self._colors.card};padding:3px;color:{self._colors.foreground}">{html}</div>')
+        top = view.viewRange()[1][1]
+        self._readout.setPos(x, top)
+        self._readout.setAnchor((1, 0) if x > sum(view.viewRange()[0]) / 2 else (0, 0))
+        self._vline.setPos(nearest_x if nearest_x is not None else x)
+        self._readout.show()
+        self._vline.show()
+
+    # --- theme -----------------------------------------------------------------
+    def apply_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        self.setBackground(colors.background)
+        axis_pen = pg.mkPen(colors.muted)
+        for name in ("left", "bottom", "right"):
+            axis = self.plotItem.getAxis(name)
+            axis.setPen(axis_pen)
+            axis.setTextPen(pg.mkPen(colors.foreground))
+        self.plotItem.setTitle(f'<span style="color:{colors.foreground};font-weight:600">{self._title}</span>', size="10pt")
+        self.legend.setLabelTextColor(colors.foreground)
+        self.legend.setBrush(pg.mkBrush(QColor(colors.card).darker(100)))
+        self._vline.setPen(pg.mkPen(colors.muted, style=Qt.PenStyle.DotLine))
+
+
+def format_value(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) < 1e-3:
+        return f"{value:.2e}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+class TrainingPlots(QWidget):
+    """The Train panel's 2x2 grid of plots for one run plus overlays."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss = MetricPlot(self.tr("Loss"), self.tr("loss"))
+        self.speed = MetricPlot(self.tr("Throughput"), self.tr("tokens/s"))
+        self.speed.set_right_label(self.tr("steps/s"))
+        self.lr = MetricPlot(self.tr("Learning rate"), self.tr("learning rate"))
+        self.memory = MetricPlot(self.tr("Peak memory"), self.tr("GB"))
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        for i, plot in enumerate((self.loss, self.speed, self.lr, self.memory)):
+            grid.addWidget(plot, i // 2, i % 2)
+        self._colors = LIGHT
+        self.series = RunSeries()
+        self._overlays: list[tuple[str, RunSeries]] = []
+
+    def plots(self) -> list[MetricPlot]:
+        return [self.loss, self.speed, self.lr, self.memory]
+
+    def show_series(self, series: RunSeries) -> None:
+        self.series = series
+        self.redraw()
+
+    def add_event(self, event) -> None:
+        if self.series.add(event):
+            self.redraw()
+
+    def set_overlays(self, overlays: list[tuple[str, RunSeries]]) -> None:
+        self._overlays = list(overlays)
+        self.loss.remove_curves("overlay:")
+        self.redraw()
+
+    def redraw(self) -> None:
+        c, s = self._colors, self.series
+        self.loss.curve("train", self.tr("train"), c.train).setData(s.iterations, s.train_loss)
+        self.loss.curve("valid", self.tr("validation"), c.valid, markers=True).setData(s.val_iterations, s.val_loss)
+        for i, (name, other) in enumerate(self._overlays):
+            color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
+            self.loss.curve(f"overlay:{i}", name, color, dashed=True).setData(other.iterations, other.train_loss)
+            if other.val_loss:
+                self.loss.curve(f"overlay:{i}:val", f"{name} ({self.tr('val')})", color, markers=True).setData(
+                    other.val_iterations, other.val_loss
+                )
+        self.speed.curve("tokens", self.tr("tokens/s"), c.speed).setData(s.iterations, s.tokens_per_second)
+        self.speed.curve("iters", self.tr("steps/s"), c.iters, right=True).setData(s.iterations, s.iterations_per_second)
+        self.lr.curve("lr", self.tr("learning rate"), c.lr).setData(s.iterations, s.learning_rate)
+        self.memory.curve("memory", self.tr("peak memory"), c.memory).setData(s.iterations, s.peak_memory_gb)
+
+    def apply_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        for plot in self.plots():
+            plot.apply_colors(colors)
+            plot.remove_curves("")  # pens carry colours: rebuild every curve
+        self.redraw()
