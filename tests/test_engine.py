@@ -51,7 +51,7 @@ def mlx_lm_losses(run_dir, tmp_path):
 
 
 def test_same_losses_as_mlx_lm(tiny_config, tmp_path):
-    config = tiny_config.replace(iters=8, steps_per_eval=4)
+    config = tiny_config.replace(iters=8, steps_per_eval=4, batching="mlx-lm")
     run_dir = runs.create_run(config, tmp_path / "runs")
     events = []
     assert isinstance(train_run(run_dir, events.append), Finished)
@@ -60,6 +60,43 @@ def test_same_losses_as_mlx_lm(tiny_config, tmp_path):
     assert [e[:2] for e in ours] == [e[:2] for e in theirs]
     for a, b in zip(ours, theirs):
         assert a[2] == pytest.approx(b[2], abs=1e-6), (a, b)
+
+
+def test_bucketed_batches_cover_each_example_once_per_epoch_with_less_padding(tiny_model, tmp_path):
+    from mlx_lm.tuner.datasets import CacheDataset
+    from mlx_lm.tuner.trainer import iterate_batches
+    from mlx_lm.utils import load_tokenizer
+
+    from lorastudio.core.batching import BatchStream
+    from lorastudio.core.datasets import check_dataset, to_mlx_dataset
+    from lorastudio.core.paths import demo_dataset_dir
+
+    tokenizer = load_tokenizer(tiny_model)
+    records = check_dataset(demo_dataset_dir()).splits["train"]
+    dataset = CacheDataset(to_mlx_dataset(records, tokenizer))
+    lengths = [len(dataset[i][0]) for i in range(len(dataset))]
+
+    def one_epoch(strategy):
+        np.random.seed(0)
+        stream = BatchStream(dataset, 4, 2048, strategy)
+        batches = [stream.next() for _ in range(len(stream))]
+        return stream, batches
+
+    stream, bucketed = one_epoch("bucketed")
+    seen = sorted(i for b in stream.batch_indices for i in b)
+    assert seen == list(range(len(dataset)))  # every example exactly once per epoch
+    assert sum(b.real_tokens for b in bucketed) == sum(lengths)
+    _, plain = one_epoch("mlx-lm")
+    # mlx-lm leaves out the last len % batch_size examples of the file every epoch
+    assert sum(b.real_tokens for b in plain) == sum(lengths[: len(dataset) // 4 * 4])
+    assert sum(b.computed_tokens for b in bucketed) < 0.9 * sum(b.computed_tokens for b in plain)
+    # the mlx-lm strategy yields exactly mlx-lm's own batches
+    np.random.seed(0)
+    theirs = iterate_batches(dataset, 4, 2048, loop=True)
+    for ours in plain:
+        tokens, offsets = next(theirs)
+        assert np.array_equal(np.array(ours.tokens), np.array(tokens))
+        assert np.array_equal(np.array(ours.lengths), np.array(offsets))
 
 
 def test_stopped_and_resumed_run_matches_uninterrupted(tiny_config, tmp_path):

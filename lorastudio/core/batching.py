@@ -8,6 +8,12 @@ truncated to ``max_seq_length``. Unlike mlx-lm's generator, its position
 (the epoch's permutation and the index in it) is plain data, so a stopped
 run resumes on the very next batch.
 
+With ``strategy="bucketed"`` (LoRA Studio's faster choice) the examples are
+ordered by their real token count and rows are padded to a multiple of 8
+instead of 32: a batch holds examples of similar length, so far fewer
+padding tokens are computed, while every example is still seen once per
+epoch with the same loss. Batch order is drawn the same way.
+
 Using NumPy's *global* state is deliberate: ``mlx_lm.lora`` seeds it once
 and validation draws from it too, so sharing it keeps our data order equal
 to mlx-lm's, draw for draw. The training child owns its process, so nothing
@@ -20,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PAD_TO = 32  # mlx-lm pads each batch to one plus a multiple of 32
+PAD_TO = {"mlx-lm": 32, "bucketed": 8}  # rows are padded to one plus a multiple of this
+STRATEGIES = tuple(PAD_TO)
 
 
 @dataclass
@@ -34,7 +41,9 @@ class Batch:
 class BatchStream:
     """An endless, resumable stream of padded batches equal to mlx-lm's."""
 
-    def __init__(self, dataset, batch_size: int, max_seq_length: int):
+    def __init__(self, dataset, batch_size: int, max_seq_length: int, strategy: str = "mlx-lm"):
+        if strategy not in PAD_TO:
+            raise ValueError(f"batching must be one of {', '.join(STRATEGIES)} (got {strategy!r})")
         if len(dataset) < batch_size:
             raise ValueError(
                 f"The training set has {len(dataset)} example(s) but batch_size is {batch_size}: "
@@ -43,11 +52,20 @@ class BatchStream:
         self.dataset = dataset
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
-        # mlx-lm sorts by CacheDataset.itemlen, which measures the *record*
-        # (for a chat record, its number of keys), so in practice batches are
-        # consecutive records in file order. Kept as is: it is what mlx-lm does.
-        order = sorted(range(len(dataset)), key=dataset.itemlen)
+        self.pad_to = PAD_TO[strategy]
+        if strategy == "bucketed":
+            # Real token counts (tokenizing every example once; CacheDataset keeps them).
+            order = sorted(range(len(dataset)), key=lambda i: len(dataset[i][0]))
+        else:
+            # mlx-lm sorts by CacheDataset.itemlen, which measures the *record*
+            # (for a chat record, its number of keys), so in practice batches are
+            # consecutive records in file order. Kept as is: it is what mlx-lm does.
+            order = sorted(range(len(dataset)), key=dataset.itemlen)
         self.batch_indices = [order[i : i + batch_size] for i in range(0, len(order) - batch_size + 1, batch_size)]
+        if strategy == "bucketed" and len(order) % batch_size:
+            # mlx-lm drops the last len % batch_size examples every epoch; a
+            # smaller last batch trains on them too (the loss is a per-token mean).
+            self.batch_indices.append(order[len(order) - len(order) % batch_size :])
         self.permutation: list[int] = []
         self.position = 0
         self.epoch = 0
@@ -63,7 +81,7 @@ class BatchStream:
             self.epoch += 1
         indices = self.batch_indices[self.permutation[self.position]]
         self.position += 1
-        return make_batch([self.dataset[j] for j in indices], self.max_seq_length, self)
+        return make_batch([self.dataset[j] for j in indices], self.max_seq_length, self, self.pad_to)
 
     # --- state for exact resume -------------------------------------------------
     def state(self) -> dict:
@@ -77,8 +95,8 @@ class BatchStream:
         self.epoch = int(state.get("epoch", 0))
 
 
-def make_batch(items: list, max_seq_length: int, stats: BatchStream | None = None) -> Batch:
-    """Pad ``(tokens, offset)`` items into one batch exactly as mlx-lm does."""
+def make_batch(items: list, max_seq_length: int, stats: BatchStream | None = None, pad_to: int = 32) -> Batch:
+    """Pad ``(tokens, offset)`` items into one batch as mlx-lm does (it pads to 1 + a multiple of 32)."""
     import mlx.core as mx
 
     if items and isinstance(items[0], tuple) and len(items[0]) == 2:
@@ -89,7 +107,7 @@ def make_batch(items: list, max_seq_length: int, stats: BatchStream | None = Non
     longest = max(lengths)
     if longest > max_seq_length and stats is not None:
         stats.truncated_rows += sum(1 for n in lengths if n > max_seq_length)
-    width = min(1 + PAD_TO * ((longest + PAD_TO - 1) // PAD_TO), max_seq_length)
+    width = min(1 + pad_to * ((longest + pad_to - 1) // pad_to), max_seq_length)
     array = np.zeros((len(sequences), width), np.int32)
     for row, seq in enumerate(sequences):
         n = min(lengths[row], max_seq_length)

@@ -28,7 +28,7 @@ import yaml
 OPTIMIZERS = ("adam", "adamw", "muon", "sgd", "adafactor")
 FINE_TUNE_TYPES = ("lora", "dora", "full")
 SCHEDULES = ("cosine_decay", "linear_schedule", "exponential_decay", "step_decay")
-BATCHINGS = ("mlx-lm", "packed")
+BATCHINGS = ("bucketed", "mlx-lm")
 
 
 def _f(default, help: str, group: str = "advanced", unit: str = "", **extra):
@@ -138,9 +138,10 @@ class TrainConfig:
     test_fraction: float = _f(0.0, "Share of a single .jsonl file held out for testing.", min=0.0, max=0.9)
     split_seed: int = _f(0, "Seed of the split of a single .jsonl file.", min=0)
     batching: str = _f(
-        "mlx-lm",
-        "mlx-lm pads length-sorted batches exactly like mlx_lm.lora; packed puts several "
-        "examples in one row to skip padding (faster, same loss).",
+        "bucketed",
+        "bucketed groups examples of similar token length and pads rows to a multiple of 8: "
+        "fewer padding tokens, faster steps, the same loss per token. mlx-lm batches exactly "
+        "like mlx_lm.lora (same batches, same losses), for comparisons.",
         choices=BATCHINGS,
     )
     eval_prompts: list[str] = _f([], "Held-out prompts answered by the base model and the adapter after training.")

@@ -226,7 +226,7 @@ def train_run(run_dir: str | Path, emit: Emit, control: Control | None = None, r
     p = prepare(run_dir, emit)
     cfg, model = p.config, p.model
     optimizer = build_optimizer(cfg)
-    stream = BatchStream(p.train_set, cfg.batch_size, cfg.max_seq_length)
+    stream = BatchStream(p.train_set, cfg.batch_size, cfg.max_seq_length, cfg.batching)
     if p.valid_set and len(p.valid_set) < cfg.batch_size:
         raise TrainingError(
             f"The validation set has {len(p.valid_set)} example(s) but batch_size is {cfg.batch_size}: "
