@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,7 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.ui.i18n import LANGUAGES, tr
+from PySide6.QtCore import QCoreApplication
+
+from lorastudio.ui.i18n import LANGUAGES
 
 
 def about_text() -> str:
@@ -30,14 +33,17 @@ def about_text() -> str:
         except metadata.PackageNotFoundError:
             return "?"
 
-    return tr("About", "<h3>LoRA Studio {version}</h3><p>Fine-tune a local language model with LoRA through MLX.</p>"
-              "<p>MLX {mlx} · mlx-lm {mlx_lm} · PySide6 {pyside}<br>CPU math: {blas}</p>").format(
+    text = QCoreApplication.translate(
+        "About",
+        "<h3>LoRA Studio {version}</h3><p>Fine-tune a local language model with LoRA through MLX.</p><p>MLX {mlx} · mlx-lm {mlx_lm} · PySide6 {pyside}<br>CPU math: {blas}</p>",
+    )
+    return text.format(
         version=__version__, mlx=version("mlx"), mlx_lm=version("mlx-lm"), pyside=version("PySide6-Essentials"),
         blas=blas.describe())
 
 
 def show_about(parent: QWidget) -> None:
-    QMessageBox.about(parent, tr("About", "About LoRA Studio"), about_text())
+    QMessageBox.about(parent, QCoreApplication.translate("About", "About LoRA Studio"), about_text())
 
 
 class SettingsDialog(QDialog):
@@ -79,8 +85,8 @@ def show_settings(window) -> None:
     if language != window.settings.language():
         window.settings.set_language(language)
         if window.training.busy:
-            QMessageBox.information(window, tr("Settings", "Language"),
-                                    tr("Settings", "The new language applies when LoRA Studio next starts."))
+            QMessageBox.information(window, QCoreApplication.translate("Settings", "Language"),
+                                    QCoreApplication.translate("Settings", "The new language applies when LoRA Studio next starts."))
         else:
             from lorastudio.ui.app import rebuild_window
 
@@ -90,13 +96,13 @@ def show_settings(window) -> None:
 def show_error_details(parent: QWidget | None, message: str, details: str) -> None:
     """A non-fatal error dialog with copyable details."""
     dialog = QDialog(parent)
-    dialog.setWindowTitle(tr("Errors", "Something went wrong"))
+    dialog.setWindowTitle(QCoreApplication.translate("Errors", "Something went wrong"))
     text = QLabel(message)
     text.setWordWrap(True)
     box = QPlainTextEdit(details)
     box.setReadOnly(True)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-    copy = buttons.addButton(tr("Errors", "Copy details"), QDialogButtonBox.ButtonRole.ActionRole)
+    copy = buttons.addButton(QCoreApplication.translate("Errors", "Copy details"), QDialogButtonBox.ButtonRole.ActionRole)
     copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f"{message}\n\n{details}"))
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

@@ -54,5 +54,9 @@ def install_language(choice: str) -> str:
 
 
 def tr(context: str, text: str) -> str:
-    """Translate ``text`` outside a QObject (the context groups it in the .ts file)."""
+    """Translate a string that is not a literal (e.g. a core help text looked up at run time).
+
+    pyside6-lupdate does not extract calls of this function; literal strings
+    outside a QObject use ``QCoreApplication.translate(context, text)``.
+    """
     return QCoreApplication.translate(context, text)

@@ -10,7 +10,7 @@ GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -58,6 +58,10 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._build_menus()
 
+        runs_page = self.pages.get("runs")
+        if runs_page is not None:
+            runs_page.open_requested.connect(lambda _: self.show_page("train"))
+            runs_page.train_requested.connect(lambda: self.show_page("train"))
         self.navigation.currentRowChanged.connect(self._on_navigation)
         self.recent.show_all.connect(lambda: self.show_page("runs"))
         self.recent.run_opened.connect(lambda _: self.show_page("train"))

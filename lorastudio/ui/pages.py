@@ -5,7 +5,7 @@ Titles and subtitles are translated here (context "Pages"). GUI thread.
 
 from __future__ import annotations
 
-from lorastudio.ui.i18n import tr
+from PySide6.QtCore import QCoreApplication
 
 
 def build_pages(window) -> list:
@@ -52,12 +52,12 @@ def build_pages(window) -> list:
 
         return RunsPanel(state, window.training, theme)
 
-    add("model", tr("Pages", "Model"), tr("Pages", "A local MLX model folder, a Hugging Face repo id, or a GGUF file to import."), model_panel)
-    add("data", tr("Pages", "Data"), tr("Pages", "A folder with train/valid/test.jsonl, or one .jsonl file to split. Every line is checked."), data_panel)
-    add("params", tr("Pages", "Parameters"), tr("Pages", "Every mlx_lm.lora option, with presets. Saved as YAML that mlx_lm.lora -c reads."), params_panel)
-    add("train", tr("Pages", "Train"), tr("Pages", "Train in a separate process, watch loss and speed live, pause, stop and continue."),
+    add("model", QCoreApplication.translate("Pages", "Model"), QCoreApplication.translate("Pages", "A local MLX model folder, a Hugging Face repo id, or a GGUF file to import."), model_panel)
+    add("data", QCoreApplication.translate("Pages", "Data"), QCoreApplication.translate("Pages", "A folder with train/valid/test.jsonl, or one .jsonl file to split. Every line is checked."), data_panel)
+    add("params", QCoreApplication.translate("Pages", "Parameters"), QCoreApplication.translate("Pages", "Every mlx_lm.lora option, with presets. Saved as YAML that mlx_lm.lora -c reads."), params_panel)
+    add("train", QCoreApplication.translate("Pages", "Train"), QCoreApplication.translate("Pages", "Train in a separate process, watch loss and speed live, pause, stop and continue."),
         lambda: TrainPanel(state, window.training, theme))
-    add("chat", tr("Pages", "Chat"), tr("Pages", "Talk to the base model with any adapter of any run, or compare both side by side."), chat_panel)
-    add("report", tr("Pages", "Report"), tr("Pages", "The training report of the selected run, generated from its metrics."), report_panel)
-    add("runs", tr("Pages", "Runs"), tr("Pages", "Every run with its state and losses: open, compare curves, diff configs, delete."), runs_panel)
+    add("chat", QCoreApplication.translate("Pages", "Chat"), QCoreApplication.translate("Pages", "Talk to the base model with any adapter of any run, or compare both side by side."), chat_panel)
+    add("report", QCoreApplication.translate("Pages", "Report"), QCoreApplication.translate("Pages", "The training report of the selected run, generated from its metrics."), report_panel)
+    add("runs", QCoreApplication.translate("Pages", "Runs"), QCoreApplication.translate("Pages", "Every run with its state and losses: open, compare curves, diff configs, delete."), runs_panel)
     return pages

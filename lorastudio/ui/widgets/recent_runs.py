@@ -26,6 +26,8 @@ class RecentRuns(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("recentRuns")
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.all_button = QPushButton(self.tr("All runs…"))
         self.all_button.setFlat(True)
         layout = QVBoxLayout(self)
@@ -43,7 +45,7 @@ class RecentRuns(QWidget):
         self.list.clear()
         found = runs.list_runs(self.state.runs_root)
         if not found:
-            item = QListWidgetItem(self.tr("No runs yet: press Start on the Train page."))
+            item = QListWidgetItem(self.tr("No runs yet.\nPress Start on the Train page."))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.list.addItem(item)
         for summary in found[:SHOWN]:
