@@ -1,0 +1,99 @@
+"""The Model panel's background work: model facts, trainable share, memory estimate, GGUF preview.
+
+These functions run on Qt's thread pool through ``lorastudio.ui.tasks.Task``
+and only call the core. They build lazy MLX skeletons on their own thread
+(never evaluated) and hand back plain Python values: dataclasses of numbers
+and strings, dicts. No Qt here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DTYPE_SUFFIXES = {"float32": "-f32", "float16": "-f16", "bfloat16": "-bf16"}
+
+
+def readable(exc: BaseException) -> str:
+    """An exception as a sentence: the core's own errors already are one."""
+    if isinstance(exc, (ValueError, OSError)) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def analyse(model: str, config, parts: tuple[str, ...]) -> dict:
+    """Whatever of "facts" (with the CPU advice), "trainable" and "estimate" is asked for; errors become text."""
+    path = Path(model).expanduser()
+    out: dict = {}
+    if "facts" in parts:
+        from lorastudio.core.model_info import model_facts
+
+        try:
+            out["facts"] = model_facts(path)
+        except Exception as exc:  # noqa: BLE001 - shown in the card
+            out["facts_error"] = readable(exc)
+        else:
+            out["advice"] = _advice(path)
+    if "trainable" in parts:
+        from lorastudio.core.model_info import trainable_count
+
+        try:
+            out["trainable"] = str(trainable_count(path, config))
+        except Exception as exc:  # noqa: BLE001 - e.g. more layers than the model has
+            out["trainable_error"] = readable(exc)
+    if "estimate" in parts:
+        out["estimate"] = memory_estimate(config)
+    return out
+
+
+def _advice(path: Path) -> str | None:
+    from lorastudio.core.models import cpu_training_advice
+
+    try:
+        return cpu_training_advice(path)
+    except Exception:  # noqa: BLE001 - advice is optional; the facts are what matter
+        return None
+
+
+def memory_estimate(config) -> dict:
+    """``{"verdict", "summary"}``, or ``{"error"}`` when there is no estimate (module missing, failure)."""
+    try:
+        from lorastudio.core.estimate import estimate_for_config
+    except ImportError:
+        return {"error": "the memory estimate is not available in this version"}
+    try:
+        estimate = estimate_for_config(config)
+    except Exception as exc:  # noqa: BLE001 - the card says "estimate unavailable" and why
+        return {"error": readable(exc)}
+    if estimate is None:
+        return {"error": ""}
+    return {"verdict": str(estimate.verdict), "summary": str(estimate.summary())}
+
+
+def gguf_preview(path: str) -> dict:
+    """The GGUF header's summary, plus whether MLX trains on the CPU here (float32 is then advised)."""
+    from lorastudio.core.demo_model import demo_model_dtype
+    from lorastudio.core.gguf_import import gguf_summary
+    from lorastudio.core.models import CPU_SLOW_REASON
+
+    summary = gguf_summary(path)
+    summary["cpu_training"] = demo_model_dtype() == "float32"
+    summary["cpu_reason"] = CPU_SLOW_REASON
+    return summary
+
+
+def demo_model_reason() -> str:
+    from lorastudio.core.demo_model import demo_model_dtype_reason
+
+    return demo_model_dtype_reason()
+
+
+def gguf_output_dir(models_root: Path, gguf_path: Path, dtype: str | None) -> Path:
+    """A new folder under the models folder for an import: the file's name, the precision, a number if taken."""
+    base = re.sub(r"[^\w-]+", "-", Path(gguf_path).stem).strip("-") or "model"
+    name = base + DTYPE_SUFFIXES.get(dtype or "", "")
+    target, number = Path(models_root) / name, 2
+    while target.exists():
+        target = Path(models_root) / f"{name}-{number}"
+        number += 1
+    return target
