@@ -595,7 +595,7 @@ def test_demo_import_recovers_from_interruption(tmp_path, monkeypatch):
     from lorastudio.core import demo_model
 
     calls = []
-    monkeypatch.setattr(demo_model, "import_gguf", lambda src, out, dtype=None: calls.append(out) or _fake_model(out))
+    monkeypatch.setattr(demo_model, "import_gguf", lambda src, out, dtype=None, progress=None: calls.append(out) or _fake_model(out))
     target = demo_model.demo_model_dir(tmp_path, "float32")
     stale = tmp_path / f".{target.name}.partial-abc"
     stale.mkdir()
@@ -611,7 +611,7 @@ def test_demo_import_recovers_from_interruption(tmp_path, monkeypatch):
 def test_ensure_demo_model_uses_models_root(isolated_home, monkeypatch):
     from lorastudio.core import demo_model
 
-    monkeypatch.setattr(demo_model, "import_gguf", lambda src, out, dtype=None: _fake_model(out))
+    monkeypatch.setattr(demo_model, "import_gguf", lambda src, out, dtype=None, progress=None: _fake_model(out))
     folder = demo_model.ensure_demo_model()
     assert folder.parent == isolated_home / "models"
     assert folder.name == f"SmolLM2-135M-Instruct-{'f32' if demo_model.demo_model_dtype() == 'float32' else 'q4'}"

@@ -39,6 +39,4 @@ def import_demo_model_for(model: str, progress=None) -> Path:
     path = Path(model).expanduser()
     suffix = path.name.rsplit("-", 1)[-1]
     dtype = next((d for d, s in DTYPE_SUFFIXES.items() if s == suffix), "float32")
-    if progress:
-        progress("Importing the demo model SmolLM2-135M-Instruct", 0.0)
-    return import_demo_model(path.parent, dtype)
+    return import_demo_model(path.parent, dtype, progress=progress)

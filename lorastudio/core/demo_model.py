@@ -76,7 +76,7 @@ def demo_model_dir(models_dir: Path, dtype: str | None) -> Path:
     return Path(models_dir) / f"{MODEL_NAME}-{DTYPE_SUFFIXES[dtype]}"
 
 
-def import_demo_model(models_dir: Path, dtype: str | None) -> Path:
+def import_demo_model(models_dir: Path, dtype: str | None, progress=None) -> Path:
     """Import the demo model into ``models_dir`` unless it is there already; return its folder.
 
     ``import_gguf`` renames a complete folder into place, so an existing folder is a
@@ -89,7 +89,7 @@ def import_demo_model(models_dir: Path, dtype: str | None) -> Path:
     if target.is_dir() and not any(target.iterdir()):
         target.rmdir()
     try:
-        return import_gguf(smollm2_gguf_path(), target, dtype=dtype)
+        return import_gguf(smollm2_gguf_path(), target, dtype=dtype, progress=progress)
     except GgufError:
         # Another process may have finished the same import while we were converting.
         if (target / "config.json").is_file():

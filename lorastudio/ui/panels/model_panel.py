@@ -343,8 +343,7 @@ class ModelPanel(QWidget):
         from lorastudio.core.demo import import_demo_model_for
 
         self._start_job("demo", self.tr("Importing the demo model SmolLM2-135M-Instruct…"),
-                        import_demo_model_for, self.state.config.model, on_result=lambda folder: self._use_folder(Path(folder)),
-                        cancellable=False)  # the core reports progress only before this import starts
+                        import_demo_model_for, self.state.config.model, on_result=lambda folder: self._use_folder(Path(folder)))
 
     def use_float32_copy(self) -> None:
         from lorastudio.core.models import float32_copy
