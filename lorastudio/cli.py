@@ -251,7 +251,7 @@ def cmd_import_gguf(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from lorastudio.core.demo import DEMO_PROMPT, demo_config
+    from lorastudio.core.demo import demo_config
     from lorastudio.core.demo_model import demo_model_dtype, demo_model_dtype_reason, ensure_demo_model
     from lorastudio.core.events import Failed
     from lorastudio.core.training import start_training
@@ -269,25 +269,21 @@ def cmd_demo(args) -> int:
     status = follow(job)
     if isinstance(job.terminal_event, Failed):
         return status
+    from lorastudio.core.evaluation import read_evaluation
+
+    evaluation = read_evaluation(job.run_dir) or {}
     print()
-    print(f"Asking the base model and the adapter: {DEMO_PROMPT!r}")
-    base, tuned = _answer_base_and_adapter(model_dir, job.run_dir, DEMO_PROMPT)
-    print(f"  base model : {base}")
-    print(f"  with LoRA  : {tuned}")
+    for item in evaluation.get("prompts", []):
+        print(f"Q: {item['prompt']}")
+        print(f"  base model : {item['base']}")
+        print(f"  with LoRA  : {item['adapter']}")
+    test = evaluation.get("test")
+    if test:
+        print(f"Test loss: base {test['base_loss']:.3f} -> adapter {test['adapter_loss']:.3f} "
+              f"(perplexity {test['base_ppl']:.2f} -> {test['adapter_ppl']:.2f})")
+    print(f"Report: {job.run_dir / 'report.md'}")
     print(str(job.run_dir))
     return 0
-
-
-def _answer_base_and_adapter(model_dir, run_dir, prompt: str, max_tokens: int = 60) -> tuple[str, str]:
-    """Greedy answers of the base model and of base + adapter to one chat prompt."""
-    from mlx_lm import generate, load
-
-    answers = []
-    for adapter in (None, str(run_dir)):
-        model, tokenizer = load(str(model_dir), adapter_path=adapter)
-        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False)
-        answers.append(generate(model, tokenizer, text, max_tokens=max_tokens).strip())
-    return answers[0], answers[1]
 
 
 # ----------------------------------------------------------------------------

@@ -139,3 +139,35 @@ def test_runs_can_be_deleted_but_not_while_training(tiny_config, tmp_path):
     assert not job.run_dir.exists()
     with pytest.raises(runs.RunError, match="no run at"):
         runs.resolve_run(job.run_dir)
+
+
+def test_finished_run_is_evaluated_and_reported(tiny_config, tmp_path):
+    from lorastudio.core.evaluation import read_evaluation
+
+    config = tiny_config.replace(iters=3, test=True, test_batches=-1, eval_prompts=["What about LoRA?", "Hello"])
+    job = start_training(config, root=tmp_path / "runs")
+    events = list(job.events())
+    assert isinstance(events[-1], Finished)  # the end is announced after evaluation and reports
+    stages = [e.stage for e in events if e.kind == "status"]
+    assert "evaluate" in stages and "report" in stages
+    evaluation = read_evaluation(job.run_dir)
+    assert [p["prompt"] for p in evaluation["prompts"]] == ["What about LoRA?", "Hello"]
+    test_report = next(e for e in events if e.kind == "test_report")
+    assert evaluation["test"]["adapter_loss"] == pytest.approx(test_report.test_loss, rel=1e-5)
+    assert evaluation["test"]["base_loss"] != pytest.approx(evaluation["test"]["adapter_loss"])
+    for name in ("report.md", "report.html", "report.zh.md", "report.zh.html"):
+        assert (job.run_dir / name).is_file()
+    assert "What about LoRA?" in (job.run_dir / "report.md").read_text()
+
+
+def test_failed_and_stopped_runs_get_a_report_but_no_evaluation(tiny_config, tmp_path):
+    failed = start_training(tiny_config.replace(num_layers=9), root=tmp_path / "runs")
+    failed.run_to_end()
+    assert (failed.run_dir / "report.md").is_file()
+    assert "num_layers" in (failed.run_dir / "report.md").read_text()
+    job = start_training(tiny_config.replace(iters=1000, eval_prompts=["Hello"], steps_per_eval=1000), root=tmp_path / "runs")
+    for event in job.events():
+        if isinstance(event, TrainReport):
+            job.stop()
+    assert isinstance(job.terminal_event, Stopped)
+    assert (job.run_dir / "report.md").is_file() and not (job.run_dir / "evaluation.json").exists()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -277,6 +278,20 @@ class ChatEngine:
         self._close_active()
         turns = [{"role": "user", "content": prompt}]
         return self._answer(turns, settings, base=True), self._answer(turns, settings)
+
+    @contextmanager
+    def base_model(self):
+        """Within the block ``self.model`` is exactly the base model (the adapter's modules taken out)."""
+        self._own()
+        self._close_active()
+        attached = self._adapter
+        if attached is not None:
+            attached.swap_out(self.model)
+        try:
+            yield self.model
+        finally:
+            if attached is not None:
+                attached.swap_in(self.model)
 
     def _close_active(self) -> None:
         if self._active is not None:

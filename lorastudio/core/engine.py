@@ -206,10 +206,15 @@ def device_description() -> str:
     return f"GPU ({mx.device_info().get('device_name', 'unknown')})" if hasattr(mx, "device_info") else "GPU"
 
 
-def train_run(run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False) -> Event:
+def train_run(
+    run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False, emit_terminal: bool = True
+) -> Event:
     """Train the run in ``run_dir`` to its end or a stop; return the terminal event.
 
-    Exceptions propagate (the worker turns them into a Failed event).
+    With ``emit_terminal=False`` the Finished or Stopped event is returned but
+    not emitted, so the caller can do more (evaluation, the report) after the
+    model is released and announce the end last. Exceptions propagate (the
+    worker turns them into a Failed event).
     """
     import mlx.core as mx
     import mlx.nn as nn
@@ -379,7 +384,8 @@ def train_run(run_dir: str | Path, emit: Emit, control: Control | None = None, r
         save_resume()
         emit(CheckpointSaved(iteration=done, path=str(path), reason="stop"))
         stopped = Stopped(iteration=done, reason=stop_reason, adapter_path=str(run_dir))
-        emit(stopped)
+        if emit_terminal:
+            emit(stopped)
         return stopped
 
     report_train(done)
@@ -405,5 +411,6 @@ def train_run(run_dir: str | Path, emit: Emit, control: Control | None = None, r
         best_val_loss=counters.best_val_loss,
         best_iteration=counters.best_iteration,
     )
-    emit(finished)
+    if emit_terminal:
+        emit(finished)
     return finished

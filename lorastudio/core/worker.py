@@ -14,6 +14,7 @@ Threads: the engine runs on the main thread; one daemon thread reads stdin.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -31,6 +32,7 @@ from lorastudio.core.events import (
     Paused,
     Resumed,
     Started,
+    Status,
     Stopped,
     TrainReport,
     ValReport,
@@ -51,8 +53,9 @@ class Recorder:
         self.stream = stream
         self.iteration = 0
 
-    def emit(self, event: Event) -> None:
-        self.metrics.write(event)
+    def emit(self, event: Event, record: bool = True) -> None:
+        if record:
+            self.metrics.write(event)
         self._update_status(event)
         try:
             self.stream.write(event.to_json() + "\n")
@@ -77,6 +80,29 @@ class Recorder:
             runs.write_status(self.run_dir, "stopped", iteration=event.iteration, pid=None, message=event.reason)
         elif isinstance(event, Failed):
             runs.write_status(self.run_dir, "failed", pid=None, message=event.error)
+
+
+def after_training(run_dir: Path, emit, finished: bool) -> None:
+    """Evaluate a finished run (base vs adapter) and write its reports, English and Chinese.
+
+    Failures here are reported and never turn a trained run into a failed one.
+    """
+    from lorastudio.core.evaluation import evaluate_run
+    from lorastudio.core.report import write_report
+
+    if finished:
+        try:
+            evaluate_run(run_dir, status=lambda text: emit(Status("evaluate", text)))
+        except Exception as exc:  # noqa: BLE001 - the adapter is trained and saved already
+            print(traceback.format_exc(), file=sys.stderr, flush=True)
+            emit(Status("evaluate", f"Evaluation failed: {exc}"))
+    emit(Status("report", "Writing the training report"))
+    for lang in ("en", "zh"):
+        try:
+            write_report(run_dir, lang=lang)
+        except Exception as exc:  # noqa: BLE001
+            print(traceback.format_exc(), file=sys.stderr, flush=True)
+            emit(Status("report", f"Writing the {lang} report failed: {exc}"))
 
 
 def _read_commands(control: Control) -> None:
@@ -106,7 +132,10 @@ def main(run_dir: str, resume: bool = False) -> int:
     try:
         if not (run_path / ENVIRONMENT).exists():
             atomic.write_json(run_path / ENVIRONMENT, describe_machine())
-        train_run(run_path, recorder.emit, control, resume=resume)
+        ended = train_run(run_path, recorder.emit, control, resume=resume, emit_terminal=False)
+        gc.collect()  # let the training model go before evaluation loads the model again
+        after_training(run_path, recorder.emit, finished=isinstance(ended, Finished))
+        recorder.emit(ended)
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the run's files
         details = traceback.format_exc()
@@ -117,7 +146,16 @@ def main(run_dir: str, resume: bool = False) -> int:
             error = "out of memory: lower batch_size or max_seq_length, or turn on grad_checkpoint"
         else:
             error = f"{type(exc).__name__}: {exc}"
-        recorder.emit(Failed(error=error, details=details[-4000:], iteration=recorder.iteration or None))
+        failed = Failed(error=error, details=details[-4000:], iteration=recorder.iteration or None)
+        recorder.metrics.write(failed)  # the report of a failed run says why
+        try:
+            from lorastudio.core.report import write_report
+
+            for lang in ("en", "zh"):
+                write_report(run_path, lang=lang)
+        except Exception:  # noqa: BLE001 - the failure itself is what matters
+            print(traceback.format_exc(), file=sys.stderr, flush=True)
+        recorder.emit(failed, record=False)
         return 1
     finally:
         recorder.metrics.close()
