@@ -12,7 +12,8 @@ import pytest
 from lorastudio.cli import build_parser, main
 from lorastudio.core.paths import resources_dir
 
-COMMANDS = [["train"], ["resume"], ["runs"], ["data", "check"], ["model", "info"], ["import-gguf"], ["demo"]]
+COMMANDS = [["train"], ["resume"], ["runs"], ["data", "check"], ["model", "info"], ["import-gguf"], ["demo"],
+            ["chat"], ["generate"], ["report"], ["fuse"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
@@ -26,7 +27,7 @@ def test_every_command_has_help(command, capsys):
 
 def test_top_level_help_lists_the_commands():
     text = build_parser().format_help()
-    for name in ("train", "resume", "runs", "data", "model", "import-gguf", "demo"):
+    for name in ("train", "resume", "runs", "data", "model", "import-gguf", "demo", "chat", "generate", "report", "fuse"):
         assert name in text
 
 
