@@ -12,10 +12,10 @@ from lorastudio.core.config import TrainConfig
 from lorastudio.core.paths import demo_dataset_dir
 from lorastudio.core.presets import get_preset
 
-# A question the dataset teaches: the base model calls itself SmolLM, the
-# adapter answers as Captain Juniper.
+# A question the dataset teaches: the base model answers as a generic
+# assistant, the adapter as Captain Juniper, whose every answer opens "Ahoy!".
 DEMO_PROMPT = "Who are you?"
-PERSONA_MARKER = "Juniper"
+PERSONA_MARKER = "Ahoy"
 
 
 def demo_config(model_dir: str | Path) -> TrainConfig:

@@ -21,6 +21,9 @@ from lorastudio.core import atomic, runs
 
 EVALUATION = "evaluation.json"
 MAX_TOKENS = 120
+# Greedy answers of small models tend to loop; a light repetition penalty keeps
+# them readable and is recorded in evaluation.json with the other settings.
+REPETITION_PENALTY = 1.1
 
 
 def read_evaluation(run_dir: Path) -> dict | None:
@@ -74,11 +77,15 @@ def evaluate_run(run_dir: str | Path, status: Callable[[str], None] | None = Non
     tic = time.perf_counter()
     engine = ChatEngine(config.model, adapter=run_dir)
     try:
-        result: dict = {"test": None, "prompts": [], "settings": {"max_tokens": max_tokens, "temperature": 0.0}}
+        settings = SamplingSettings(max_tokens=max_tokens, repetition_penalty=REPETITION_PENALTY)
+        result: dict = {
+            "test": None,
+            "prompts": [],
+            "settings": {"max_tokens": max_tokens, "temperature": 0.0, "repetition_penalty": REPETITION_PENALTY},
+        }
         if config.test:
             say("Test loss of the base model and of the adapter")
             result["test"] = _test_losses(engine, config) or None
-        settings = SamplingSettings(max_tokens=max_tokens)
         for i, prompt in enumerate(config.eval_prompts, 1):
             say(f"Answering held-out prompt {i} of {len(config.eval_prompts)} with the base model and the adapter")
             base, tuned = engine.compare(prompt, settings)
