@@ -62,6 +62,10 @@ class MainWindow(QMainWindow):
         if runs_page is not None:
             runs_page.open_requested.connect(lambda _: self.show_page("train"))
             runs_page.train_requested.connect(lambda: self.show_page("train"))
+        report_page = self.pages.get("report")
+        if report_page is not None:
+            report_page.show_runs_requested.connect(lambda: self.show_page("runs"))
+            report_page.train_requested.connect(lambda: self.show_page("train"))
         self.navigation.currentRowChanged.connect(self._on_navigation)
         self.recent.show_all.connect(lambda: self.show_page("runs"))
         self.recent.run_opened.connect(lambda _: self.show_page("train"))
