@@ -47,6 +47,8 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(16, 16))
+        self.navigation.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.recent = RecentRuns(state, self.training)
         self.stack = QStackedWidget()
         self.title = QLabel()
@@ -116,6 +118,10 @@ class MainWindow(QMainWindow):
 
         for key, title, subtitle, widget in build_pages(self):
             self.add_page(key, title, subtitle, widget)
+        # The flow is short: show every step, never a scroll bar. A row is the
+        # text plus the style sheet's 7 px padding and 1 px margin on each side.
+        row = self.navigation.fontMetrics().height() + 2 * 7 + 2 * 1 + 2
+        self.navigation.setFixedHeight(row * self.navigation.count() + 2 * self.navigation.frameWidth() + 6)
 
     def add_page(self, key: str, title: str, subtitle: str, widget: QWidget) -> None:
         self.pages[key] = widget

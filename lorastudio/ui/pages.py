@@ -16,11 +16,7 @@ def build_pages(window) -> list:
     pages = []
 
     def add(key, title, subtitle, factory):
-        try:
-            widget = factory()
-        except ImportError:  # panel not built yet (development only)
-            return
-        pages.append((key, title, subtitle, widget))
+        pages.append((key, title, subtitle, factory()))
 
     def model_panel():
         from lorastudio.ui.panels.model_panel import ModelPanel

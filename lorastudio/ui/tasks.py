@@ -51,7 +51,15 @@ class Task(QObject):
     def _report(self, text: str, fraction: float) -> None:
         if self._cancel.is_set():
             raise Cancelled()
-        self.progress.emit(text, float(fraction))
+        self._emit(self.progress, text, float(fraction))
+
+    def _emit(self, signal, *args) -> None:
+        # A task parented to a widget can outlive it (the window closed while
+        # it ran): its signals then have no source, and nobody is listening.
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            self._cancel.set()
 
     def _run(self) -> None:
         kwargs = dict(self._kwargs)
@@ -63,17 +71,17 @@ class Task(QObject):
         try:
             value = self._fn(*self._args, **kwargs)
         except Cancelled:
-            self.cancelled.emit()
+            self._emit(self.cancelled)
         except Exception as exc:  # noqa: BLE001 - every failure reaches the window
-            self.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
+            self._emit(self.failed, str(exc) or type(exc).__name__, traceback.format_exc())
         else:
             if self._cancel.is_set():
-                self.cancelled.emit()
+                self._emit(self.cancelled)
             else:
-                self.result.emit(value)
+                self._emit(self.result, value)
         finally:
             self.running = False
-            self.done.emit()
+            self._emit(self.done)
 
 
 class _Runner(QRunnable):

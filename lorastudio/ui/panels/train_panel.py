@@ -304,7 +304,7 @@ class TrainPanel(QWidget):
             return
         config = self.state.config
         model = Path(config.model).name or self.tr("(no model)")
-        data = Path(config.data).name or self.tr("(no data)")
+        data = dataset_name(config.data) or self.tr("(no data)")
         self.status_label.setText(self.tr("Ready: {model} on {data}, {iters} steps").format(model=model, data=data, iters=config.iters))
 
     def _update_buttons(self, state: str) -> None:
@@ -329,6 +329,14 @@ class TrainPanel(QWidget):
             self.status_label.setText(labels.get(state, state))
         else:
             self._update_idle_text()
+
+
+def dataset_name(path: str) -> str:
+    """A short name for a dataset: the folder, with its parent when the folder is just "data"."""
+    if not path:
+        return ""
+    p = Path(path)
+    return f"{p.parent.name}/{p.name}" if p.name in ("data", "dataset", "datasets") and p.parent.name else p.name
 
 
 def _failure_details(events) -> str:

@@ -32,6 +32,9 @@ class MetricPlot(pg.PlotWidget):
         self.plotItem.showGrid(x=True, y=True, alpha=0.25)
         self.plotItem.setLabel("bottom", self.tr("step"))
         self.plotItem.setLabel("left", y_label)
+        for name in ("left", "right", "bottom"):
+            # "GB (x0.001)" over 904.7 reads worse than 0.9047 GB: plain numbers.
+            self.plotItem.getAxis(name).enableAutoSIPrefix(False)
         self.plotItem.getViewBox().setMouseEnabled(x=True, y=False)
         self.legend = self.plotItem.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -96,6 +99,20 @@ class MetricPlot(pg.PlotWidget):
         if self._right is not None:
             self._right.setGeometry(self.plotItem.getViewBox().sceneBoundingRect())
             self._right.linkedViewChanged(self.plotItem.getViewBox(), self._right.XAxis)
+
+    def fit_flat(self) -> None:
+        """Give a flat curve (a constant learning rate, steady memory) a sensible range around its value."""
+        values = [v for item in self.curves.values() if self._right is None or item not in self._right.addedItems
+                  for v in (item.getData()[1] if item.getData()[1] is not None else [])]
+        if not values:
+            return
+        low, high = min(values), max(values)
+        view = self.plotItem.getViewBox()
+        if high - low <= 1e-3 * max(abs(high), 1e-12):
+            pad = abs(high) * 0.5 or 1.0
+            view.setYRange(low - pad, high + pad, padding=0)
+        else:
+            view.enableAutoRange(axis="y")
 
     def set_right_label(self, text: str) -> None:
         self._ensure_right_axis()
@@ -216,6 +233,8 @@ class TrainingPlots(QWidget):
         self.speed.curve("iters", self.tr("steps/s"), c.iters, right=True).setData(s.iterations, s.iterations_per_second)
         self.lr.curve("lr", self.tr("learning rate"), c.lr).setData(s.iterations, s.learning_rate)
         self.memory.curve("memory", self.tr("peak memory"), c.memory).setData(s.iterations, s.peak_memory_gb)
+        self.lr.fit_flat()
+        self.memory.fit_flat()
 
     def apply_colors(self, colors: Colors) -> None:
         self._colors = colors
