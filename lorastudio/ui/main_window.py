@@ -10,7 +10,7 @@ GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -311,6 +311,8 @@ class MainWindow(QMainWindow):
             if not self.training.wait(30000):
                 self.training.kill()
                 self.training.wait(5000)
+            # The last events (Stopped) are queued for this thread: take them in.
+            QCoreApplication.processEvents()
         if self._chat is not None:
             self._chat.shutdown()
         self.settings.set_geometry(self.saveGeometry())

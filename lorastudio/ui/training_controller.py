@@ -125,7 +125,13 @@ class TrainingController(QObject):
 
     def wait(self, msecs: int = 10000) -> bool:
         """Block until the pump thread ends (at shutdown)."""
-        return self._pump.wait(msecs) if self._pump is not None else True
+        pump = self._pump
+        if pump is None:
+            return True
+        try:
+            return pump.wait(msecs)
+        except RuntimeError:  # the finished pump was already deleted
+            return True
 
     # --- from the pump (queued to the GUI thread) ------------------------------
     def _on_job(self, job) -> None:
