@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -47,6 +47,7 @@ from lorastudio.core.metrics import RunSeries
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.plots import TrainingPlots
+from lorastudio.ui.widgets.runs_table import state_text
 
 
 def format_duration(seconds: float | None) -> str:
@@ -230,7 +231,7 @@ class TrainPanel(QWidget):
         self._set_progress(series.last_iteration, series.total_iters)
         state, message = runs.effective_state(run_dir)
         self.progress_label.setText(self.tr("Run {name}: {state}, step {step} of {total}").format(
-            name=run_dir.name, state=state, step=series.last_iteration, total=series.total_iters))
+            name=run_dir.name, state=state_text(state).lower(), step=series.last_iteration, total=series.total_iters))
         if state == "failed":
             self.banner.show_error(self.tr("This run failed: {error}").format(error=message), _failure_details(events))
         self._update_buttons(self.controller.state)
@@ -292,7 +293,7 @@ class TrainPanel(QWidget):
         done = series.last_iteration - self._start_iteration
         elapsed = time.time() - self._started_at
         eta = elapsed / done * (series.total_iters - series.last_iteration) if done > 0 else None
-        speed = f" · {series.tokens_per_second[-1]:,.0f} {self.tr('tokens/s')}" if series.tokens_per_second else ""
+        speed = self.tr(" · {tps:,.0f} tokens/s").format(tps=series.tokens_per_second[-1]) if series.tokens_per_second else ""
         self.progress_label.setText(
             self.tr("Step {step} of {total} · {elapsed} elapsed · ETA {eta}").format(
                 step=series.last_iteration, total=series.total_iters, elapsed=format_duration(elapsed), eta=format_duration(eta)
@@ -348,31 +349,44 @@ def _failure_details(events) -> str:
 
 def describe_event(widget: QWidget, event) -> str | None:
     """One log line for an event, in the interface language."""
-    tr = widget.tr
+    # A module-level function: lupdate files bare tr() calls under no context, so name it.
+    translate = QCoreApplication.translate
     if isinstance(event, Status):
         return event.message
     if isinstance(event, Started):
-        return tr("Training {total} steps on {device}: {train} train / {valid} valid examples, {trainable:.3f}M of {params:.3f}M parameters trainable").format(
+        return translate("TrainPanel", "Training {total} steps on {device}: {train} train / {valid} valid examples, {trainable:.3f}M of {params:.3f}M parameters trainable").format(
             total=event.total_iters, device=event.device, train=event.train_examples, valid=event.valid_examples,
             trainable=event.trainable_parameters / 1e6, params=event.total_parameters / 1e6)
     if isinstance(event, TrainReport):
-        return tr("Step {step}: train loss {loss:.3f}, {tps:,.0f} tokens/s, {its:.3f} steps/s, peak {mem:.2f} GB").format(
+        return translate("TrainPanel", "Step {step}: train loss {loss:.3f}, {tps:,.0f} tokens/s, {its:.3f} steps/s, peak {mem:.2f} GB").format(
             step=event.iteration, loss=event.train_loss, tps=event.tokens_per_second, its=event.iterations_per_second, mem=event.peak_memory_gb)
     if isinstance(event, ValReport):
-        best = tr(" (best so far)") if event.is_best else ""
-        return tr("Validation loss after {step} steps: {loss:.3f}{best}").format(step=event.iteration, loss=event.val_loss, best=best)
+        best = translate("TrainPanel", " (best so far)") if event.is_best else ""
+        return translate("TrainPanel", "Validation loss after {step} steps: {loss:.3f}{best}").format(step=event.iteration, loss=event.val_loss, best=best)
     if isinstance(event, CheckpointSaved):
-        return tr("Saved {reason} adapter: {path}").format(reason=event.reason, path=event.path)
+        saved = {
+            "best": translate("TrainPanel", "Saved the best adapter: {path}"),
+            "final": translate("TrainPanel", "Saved the final adapter: {path}"),
+            "stop": translate("TrainPanel", "Saved the adapter at the stop: {path}"),
+        }
+        return saved.get(event.reason, translate("TrainPanel", "Saved a checkpoint: {path}")).format(path=event.path)
     if isinstance(event, Paused):
-        return tr("Paused after step {step}").format(step=event.iteration)
+        return translate("TrainPanel", "Paused after step {step}").format(step=event.iteration)
     if isinstance(event, Resumed):
-        return tr("Resumed")
+        return translate("TrainPanel", "Resumed")
     if isinstance(event, TestReport):
-        return tr("Test loss {loss:.3f}, perplexity {ppl:.3f}").format(loss=event.test_loss, ppl=event.test_ppl)
+        return translate("TrainPanel", "Test loss {loss:.3f}, perplexity {ppl:.3f}").format(loss=event.test_loss, ppl=event.test_ppl)
     if isinstance(event, Stopped):
-        return tr("Stopped after step {step}: {reason}").format(step=event.iteration, reason=event.reason)
+        reasons = {  # the core's reasons (engine.py, worker.py), in the interface language
+            "stopped by the user": translate("TrainPanel", "stopped by the user"),
+            "the program that started the training went away": translate("TrainPanel", "the app that started it quit"),
+            "terminated": translate("TrainPanel", "terminated"),
+            "interrupted": translate("TrainPanel", "interrupted"),
+        }
+        reason = reasons.get(event.reason, event.reason)
+        return translate("TrainPanel", "Stopped after step {step}: {reason}").format(step=event.iteration, reason=reason)
     if isinstance(event, Finished):
-        return tr("Finished {step} steps in {time}").format(step=event.iteration, time=format_duration(event.elapsed_s))
+        return translate("TrainPanel", "Finished {step} steps in {time}").format(step=event.iteration, time=format_duration(event.elapsed_s))
     if isinstance(event, Failed):
-        return tr("Failed: {error}").format(error=event.error)
+        return translate("TrainPanel", "Failed: {error}").format(error=event.error)
     return None

@@ -21,6 +21,7 @@ from shiboken6 import isValid
 
 from lorastudio.core import runs
 from lorastudio.ui.tasks import Task
+from lorastudio.ui.widgets.runs_table import state_text
 
 FINAL, BEST, STEP = "final", "best", "step"
 
@@ -146,7 +147,7 @@ class AdapterPicker(QWidget):
         for run in found:
             self.run_box.addItem(run.name, str(run.path))
             self.run_box.setItemData(self.run_box.count() - 1, self.tr("{name}\nTrained on {model}\nState: {state}").format(
-                name=run.path, model=run.model, state=run.state), Qt.ItemDataRole.ToolTipRole)
+                name=run.path, model=run.model, state=state_text(run.state)), Qt.ItemDataRole.ToolTipRole)
         self.run_box.blockSignals(False)
         self._fill_checkpoints()
 

@@ -109,9 +109,8 @@ class LengthHistogram(pg.PlotWidget):
             axis = self.plotItem.getAxis(name)
             axis.setPen(pg.mkPen(colors.muted))
             axis.setTextPen(pg.mkPen(colors.foreground))
-        self.plotItem.setTitle(
-            f'<span style="color:{colors.foreground};font-weight:600">{self.tr("Training examples by length")}</span>',
-            size="10pt")
+        title = self.tr("Training examples by length")  # outside the f-string: lupdate reads literals only
+        self.plotItem.setTitle(f'<span style="color:{colors.foreground};font-weight:600">{title}</span>', size="10pt")
         self.cut_line.setPen(pg.mkPen(colors.bad, width=2, style=Qt.PenStyle.DashLine))
         self.cut_line.label.setColor(QColor(colors.bad))
         self.cut_line.label.fill = pg.mkBrush(QColor(colors.background))

@@ -226,7 +226,7 @@ class TrainingPlots(QWidget):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
             self.loss.curve(f"overlay:{i}", name, color, dashed=True).setData(other.iterations, other.train_loss)
             if other.val_loss:
-                self.loss.curve(f"overlay:{i}:val", f"{name} ({self.tr('val')})", color, markers=True).setData(
+                self.loss.curve(f"overlay:{i}:val", self.tr("{name} (val)").format(name=name), color, markers=True).setData(
                     other.val_iterations, other.val_loss
                 )
         self.speed.curve("tokens", self.tr("tokens/s"), c.speed).setData(s.iterations, s.tokens_per_second)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from lorastudio.core import runs
+from lorastudio.ui.widgets.runs_table import state_text
 
 STATE_MARKS = {"finished": "✓", "stopped": "■", "failed": "✕", "running": "▶", "paused": "❚❚", "starting": "…", "created": "·"}
 SHOWN = 8
@@ -52,7 +53,7 @@ class RecentRuns(QWidget):
             loss = summary.last_val_loss if summary.last_val_loss is not None else summary.last_train_loss
             detail = f"  {loss:.3f}" if loss is not None else ""
             item = QListWidgetItem(f"{STATE_MARKS.get(summary.state, '?')}  {summary.name}{detail}")
-            item.setToolTip(f"{summary.path}\n{summary.state} · {summary.iteration}/{summary.total_iters} · {summary.model}")
+            item.setToolTip(f"{summary.path}\n{state_text(summary.state)} · {summary.iteration}/{summary.total_iters} · {summary.model}")
             item.setData(Qt.ItemDataRole.UserRole, str(summary.path))
             self.list.addItem(item)
         self.all_button.setText(self.tr("All runs ({count})…").format(count=len(found)))

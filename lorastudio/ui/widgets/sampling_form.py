@@ -168,7 +168,7 @@ class SamplingForm(QWidget):
         parts.append(self.tr("up to {count} tokens").format(count=s.max_tokens))
         if s.seed is not None:
             parts.append(self.tr("seed {value}").format(value=s.seed))
-        return ", ".join(parts)
+        return self.tr(", ").join(parts)  # Chinese joins with a full-width comma
 
     # --- folding -----------------------------------------------------------------
     def set_expanded(self, expanded: bool) -> None:
