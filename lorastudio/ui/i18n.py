@@ -40,6 +40,8 @@ def install_language(choice: str) -> str:
         app.removeTranslator(translator)
     _installed.clear()
     language = resolve_language(choice)
+    # Dates and numbers follow the interface language, not only the region.
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China) if language == "zh_CN" else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     if language == "en":
         return language
     ours = QTranslator(app)

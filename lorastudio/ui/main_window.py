@@ -118,10 +118,6 @@ class MainWindow(QMainWindow):
 
         for key, title, subtitle, widget in build_pages(self):
             self.add_page(key, title, subtitle, widget)
-        # The flow is short: show every step, never a scroll bar. A row is the
-        # text plus the style sheet's 7 px padding and 1 px margin on each side.
-        row = self.navigation.fontMetrics().height() + 2 * 7 + 2 * 1 + 2
-        self.navigation.setFixedHeight(row * self.navigation.count() + 2 * self.navigation.frameWidth() + 6)
 
     def add_page(self, key: str, title: str, subtitle: str, widget: QWidget) -> None:
         self.pages[key] = widget
@@ -282,6 +278,15 @@ class MainWindow(QMainWindow):
 
     def _apply_theme(self, colors) -> None:
         self.setStyleSheet(stylesheet(colors))
+        self._fit_navigation()
+
+    def _fit_navigation(self) -> None:
+        """Show every step of the flow, never a scroll bar (rows are measured with the style applied)."""
+        self.navigation.ensurePolished()
+        for i in range(self.navigation.count()):
+            self.navigation.item(i).setSizeHint(QSize())
+        rows = sum(self.navigation.sizeHintForRow(i) for i in range(self.navigation.count()))
+        self.navigation.setFixedHeight(rows + 2 * self.navigation.count() + 2 * self.navigation.frameWidth() + 6)
 
     def _remember_config(self, config) -> None:
         self.settings.set_last_config_yaml(config.to_yaml())
