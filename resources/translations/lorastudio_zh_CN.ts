@@ -1758,7 +1758,7 @@ longer than every example</source>
         <translation>最近的训练</translation>
     </message>
     <message>
-        <location line="+90"/>
+        <location line="+86"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1853,7 +1853,7 @@ longer than every example</source>
         <translation>训练中：第 {step} 步，损失 {loss:.3f}</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+30"/>
         <source>Training in progress</source>
         <translation>正在训练</translation>
     </message>
@@ -2742,7 +2742,7 @@ Press Start on the Train page.</source>
         <translation>这次训练仍在进行（第 {step}/{total} 步），这是目前为止的报告。训练结束时会重新生成；点按“刷新”可立即重新生成。</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+75"/>
         <source>Export Report as Markdown</source>
         <translation>将报告导出为 Markdown</translation>
     </message>
@@ -2795,7 +2795,7 @@ Press Start on the Train page.</source>
 <context>
     <name>ReportsTable</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+70"/>
+        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+71"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
@@ -2833,7 +2833,7 @@ Press Start on the Train page.</source>
 <context>
     <name>Runs</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/runs_table.py" line="+313"/>
+        <location filename="../../lorastudio/ui/widgets/runs_table.py" line="+314"/>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
@@ -3130,7 +3130,7 @@ Created: {date}</source>
 <context>
     <name>SamplingForm</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/sampling_form.py" line="+73"/>
+        <location filename="../../lorastudio/ui/widgets/sampling_form.py" line="+77"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
@@ -3186,8 +3186,8 @@ Created: {date}</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Back to mlx_lm.generate&apos;s defaults: greedy, 256 tokens</source>
-        <translation>恢复 mlx_lm.generate 的默认值：贪心解码，256 tokens</translation>
+        <source>Back to the defaults: greedy, 256 tokens, repetition penalty 1.1</source>
+        <translation>恢复默认设置：贪心解码，最多 256 tokens，重复惩罚 1.1</translation>
     </message>
     <message>
         <location line="+35"/>
@@ -3238,7 +3238,7 @@ Created: {date}</source>
 <context>
     <name>SamplingHelp</name>
     <message>
-        <location line="-122"/>
+        <location line="-126"/>
         <source>randomness; 0 always takes the most likely token (greedy)</source>
         <translation>随机程度；0 表示总是选概率最高的 token（贪心解码）</translation>
     </message>
@@ -3635,7 +3635,7 @@ Created: {date}</source>
         <translation>将在这一步结束后停止…</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+22"/>
         <source>Training {total} steps on {device}: {train} train / {valid} valid examples, {trainable:.3f}M of {params:.3f}M parameters trainable</source>
         <translation>在 {device} 上训练 {total} 步：训练样本 {train} 个 / 验证样本 {valid} 个，可训练参数 {trainable:.3f}M / {params:.3f}M</translation>
     </message>

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QProcess, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QTextCursor, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -313,6 +313,9 @@ class ReportPanel(QWidget):
         frame.setRightMargin(margin)
         frame.setBottomMargin(2 * MIN_MARGIN)
         document.rootFrame().setFrameFormat(frame)
+        # Filling the document leaves the browser's text cursor at its end, and a
+        # browser scrolls to its cursor when shown: park the cursor at the top.
+        self.browser.moveCursor(QTextCursor.MoveOperation.Start)
         self._restore_position()
 
     def _scroll_fraction(self) -> float:

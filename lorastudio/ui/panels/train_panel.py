@@ -45,6 +45,7 @@ from lorastudio.core.events import (
 )
 from lorastudio.core.metrics import RunSeries
 from lorastudio.ui import training_controller as tc
+from lorastudio.ui.names import short_name
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.plots import TrainingPlots
 from lorastudio.ui.widgets.runs_table import state_text
@@ -305,7 +306,7 @@ class TrainPanel(QWidget):
             return
         config = self.state.config
         model = Path(config.model).name or self.tr("(no model)")
-        data = dataset_name(config.data) or self.tr("(no data)")
+        data = short_name(config.data) or self.tr("(no data)")
         self.status_label.setText(self.tr("Ready: {model} on {data}, {iters} steps").format(model=model, data=data, iters=config.iters))
 
     def _update_buttons(self, state: str) -> None:
@@ -330,14 +331,6 @@ class TrainPanel(QWidget):
             self.status_label.setText(labels.get(state, state))
         else:
             self._update_idle_text()
-
-
-def dataset_name(path: str) -> str:
-    """A short name for a dataset: the folder, with its parent when the folder is just "data"."""
-    if not path:
-        return ""
-    p = Path(path)
-    return f"{p.parent.name}/{p.name}" if p.name in ("data", "dataset", "datasets") and p.parent.name else p.name
 
 
 def _failure_details(events) -> str:

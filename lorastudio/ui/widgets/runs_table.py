@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from lorastudio.core.events import TrainReport, ValReport
 from lorastudio.core.runs import RunSummary
+from lorastudio.ui.names import short_name
 from lorastudio.ui.theme import LIGHT, Colors
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -303,7 +304,7 @@ def _short(path: str) -> str:
         return path or NO_VALUE
     if not path.startswith(("/", "~", ".")) and path.count("/") == 1 and not Path(path).expanduser().exists():
         return path  # a Hugging Face repo id, e.g. mlx-community/Qwen3-0.6B-4bit
-    return Path(path.rstrip("/")).name or path
+    return short_name(path)
 
 
 def state_text(state: str) -> str:

@@ -64,6 +64,10 @@ def field_help(name: str) -> str:
     return text[:1].upper() + text[1:] + ("." if text and not text.endswith(".") else "")
 
 
+# mlx_lm.generate's defaults (greedy, no penalty) make small models loop on
+# one phrase; a light repetition penalty keeps chat answers readable.
+DEFAULT_SETTINGS = SamplingSettings(repetition_penalty=1.1)
+
 class SamplingForm(QWidget):
     changed = Signal(object)  # SamplingSettings
 
@@ -120,8 +124,8 @@ class SamplingForm(QWidget):
             spin.valueChanged.connect(self._on_changed)
             self.spins[name] = spin
         self.reset_button = QPushButton(self.tr("Defaults"))
-        self.reset_button.setToolTip(self.tr("Back to mlx_lm.generate's defaults: greedy, 256 tokens"))
-        self.reset_button.clicked.connect(lambda: self.set_settings(SamplingSettings()))
+        self.reset_button.setToolTip(self.tr("Back to the defaults: greedy, 256 tokens, repetition penalty 1.1"))
+        self.reset_button.clicked.connect(lambda: self.set_settings(DEFAULT_SETTINGS))
         form.addRow("", self.reset_button)
 
         layout = QVBoxLayout(self)
@@ -131,7 +135,7 @@ class SamplingForm(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.body)
         self.toggle.toggled.connect(self.set_expanded)
-        self.set_settings(SamplingSettings())
+        self.set_settings(DEFAULT_SETTINGS)
         self.set_expanded(False)
 
     # --- values ------------------------------------------------------------------
