@@ -111,6 +111,7 @@ def shoot(home: Path, out: Path, theme: str, lang: str, run_dirs: list[Path]) ->
     controller = chat.chat()
     finished = []
     controller.answer_finished.connect(lambda side, *_: finished.append(side))
+    wait(app, 30, lambda: chat.picker.spec() is not None)  # the run list loads in the background
     chat.set_mode("compare")
     chat.send("Who are you?")
     wait(app, 300, lambda: "adapter" in finished)
