@@ -1,7 +1,9 @@
 """`lorastudio` and `python -m lorastudio`: the app with no arguments, the command line otherwise.
 
 The training child enters here too (``_train-worker``), which is what lets a
-frozen app start its own training process. Runs on the main thread.
+frozen app start its own training process; so does ``--self-test [PNG]``
+(``lorastudio.selftest``), the check a packaged app runs on itself. Runs on
+the main thread.
 """
 
 from __future__ import annotations
@@ -11,10 +13,23 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if getattr(sys, "frozen", False):
+        # A frozen app is its own Python: any multiprocessing child (spawn or
+        # forkserver) re-runs this executable, and freeze_support() is what lets it
+        # act as that child (PyInstaller makes it work on macOS and Linux too).
+        import multiprocessing
+
+        multiprocessing.freeze_support()
+        # Finder on older macOS passes -psn_0_NNN (a process serial number) to apps.
+        argv = [a for a in argv if not a.startswith("-psn_")]
     if argv[:1] == ["_train-worker"]:
         from lorastudio.core.worker import main as worker_main
 
         return worker_main(argv[1], resume="--resume" in argv[2:])
+    if argv[:1] == ["--self-test"]:
+        from lorastudio.selftest import main as selftest_main
+
+        return selftest_main(argv[1:])
     from lorastudio.cli import main as cli_main
 
     return cli_main(argv)

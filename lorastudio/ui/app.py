@@ -83,9 +83,11 @@ def run_app(argv: list[str] | None = None) -> int:
     from lorastudio.ui.logging_setup import install_excepthook, setup_logging
 
     setup_logging()
+    # Before the window is built: an error while building it is logged and shown too
+    # (a packaged app has no console to print it to).
+    install_excepthook(lambda: _windows[0] if _windows else None)
     window = build_main_window()
     _windows[:] = [window]
-    install_excepthook(lambda: _windows[0] if _windows else None)
     window.show()
     return app.exec()
 
