@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set everything up and run the main job: the demo (import the demo model,
-# train it on the demo dataset, chat with the adapter).
+# Set everything up and open the app, with the demo model and dataset chosen
+# (press Start). Arguments are passed on: `bash scripts/run.sh demo` runs the
+# demo headless in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/lorastudio demo "$@"
+exec .venv/bin/lorastudio "$@"
