@@ -1,4 +1,4 @@
-"""A run's events as plot-ready series: loss, validation, throughput, learning rate, memory.
+"""A run's events as plot-ready series (loss, validation, throughput, learning rate, memory), and their durations as text.
 
 ``RunSeries`` grows one event at a time (the live plots) or is built from a
 run's ``metrics.jsonl`` (past runs, overlays, the report). Plain Python
@@ -79,3 +79,13 @@ class RunSeries:
             return None
         i = min(range(len(self.val_loss)), key=self.val_loss.__getitem__)
         return self.val_iterations[i], self.val_loss[i]
+
+
+def format_duration(seconds: float | None) -> str:
+    """A clock-style duration, "03:07" or "1:02:09"; "--:--" when unknown (the CLI and the app share it)."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "--:--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

@@ -43,21 +43,13 @@ from lorastudio.core.events import (
     TrainReport,
     ValReport,
 )
-from lorastudio.core.metrics import RunSeries
+from lorastudio.core.metrics import RunSeries, format_duration
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.names import short_name
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.plots import TrainingPlots
 from lorastudio.ui.widgets.runs_table import state_text
 
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0 or seconds != seconds:
-        return "--:--"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 class ReportsTable(QTableWidget):
