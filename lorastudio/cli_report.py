@@ -13,13 +13,14 @@ import argparse
 
 def cmd_report(args) -> int:
     from lorastudio.core import runs
+    from lorastudio.core.estimate import predict_peak_gb
     from lorastudio.core.report import write_report
 
     run_dir = runs.resolve_run(args.run, args.runs_dir)
     formats = tuple(args.format) if args.format else ("md", "html")
     langs = ("en", "zh") if args.lang == "all" else (args.lang,)
     for lang in langs:
-        for path in write_report(run_dir, lang=lang, formats=formats):
+        for path in write_report(run_dir, lang=lang, formats=formats, predict_peak_gb=predict_peak_gb):
             print(path)
     return 0
 

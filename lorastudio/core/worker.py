@@ -87,6 +87,7 @@ def after_training(run_dir: Path, emit, finished: bool) -> None:
 
     Failures here are reported and never turn a trained run into a failed one.
     """
+    from lorastudio.core.estimate import predict_peak_gb
     from lorastudio.core.evaluation import evaluate_run
     from lorastudio.core.report import write_report
 
@@ -99,7 +100,7 @@ def after_training(run_dir: Path, emit, finished: bool) -> None:
     emit(Status("report", "Writing the training report"))
     for lang in ("en", "zh"):
         try:
-            write_report(run_dir, lang=lang)
+            write_report(run_dir, lang=lang, predict_peak_gb=predict_peak_gb)
         except Exception as exc:  # noqa: BLE001
             print(traceback.format_exc(), file=sys.stderr, flush=True)
             emit(Status("report", f"Writing the {lang} report failed: {exc}"))

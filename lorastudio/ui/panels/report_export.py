@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 
 from lorastudio.core import atomic
+from lorastudio.core.estimate import predict_peak_gb
 from lorastudio.core.report import FILES_DIR, plot_names, write_report
 from lorastudio.ui.panels import report_view as rv
 from lorastudio.ui.theme import LIGHT
@@ -80,7 +81,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def export_markdown(run_dir: str | Path, lang: str, dest: str | Path) -> list[Path]:
     """``dest`` and its charts in ``<dest stem>_files/`` (the Markdown links them there)."""
     run_dir, dest = Path(run_dir), Path(dest)
-    (written,) = write_report(run_dir, lang, ("md",))
+    (written,) = write_report(run_dir, lang, ("md",), predict_peak_gb=predict_peak_gb)
     if _same_file(written, dest):  # saved over the run's own report: its charts are beside it already
         return [written] + [run_dir / FILES_DIR / name for name in plot_names(lang).values()]
     files_dir = dest.with_name(f"{dest.stem}_files")
@@ -98,7 +99,7 @@ def export_markdown(run_dir: str | Path, lang: str, dest: str | Path) -> list[Pa
 def export_html(run_dir: str | Path, lang: str, dest: str | Path) -> Path:
     """The self-contained page (CSS and SVG charts inline): one file, nothing beside it."""
     run_dir, dest = Path(run_dir), Path(dest)
-    (written,) = write_report(run_dir, lang, ("html",))
+    (written,) = write_report(run_dir, lang, ("html",), predict_peak_gb=predict_peak_gb)
     if not _same_file(written, dest):
         with atomic.atomic_path(dest) as tmp:
             shutil.copyfile(written, tmp)

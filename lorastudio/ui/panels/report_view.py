@@ -51,6 +51,7 @@ class ReportData:
 def load_report(run_dir: str | Path, lang: str) -> ReportData:
     """Read the run folder and build its report (worker thread: it reads metrics.jsonl)."""
     from lorastudio.core import report  # here: the window opens without the report code
+    from lorastudio.core.estimate import predict_peak_gb
     from lorastudio.core.report_data import collect
 
     if not Path(run_dir).is_dir():  # deleted or moved since it was selected
@@ -58,7 +59,7 @@ def load_report(run_dir: str | Path, lang: str) -> ReportData:
     facts = collect(run_dir)
     names = report.plot_names(lang)
     charts = {names["loss"]: report.loss_chart(facts, lang), names["throughput"]: report.throughput_chart(facts, lang)}
-    blocks = report.build_blocks(facts, lang, plots=charts)
+    blocks = report.build_blocks(facts, lang, predict_peak_gb, plots=charts)
     return ReportData(Path(run_dir), lang, facts.name, facts.state, facts.iteration, facts.total_iters, blocks, charts)
 
 
