@@ -46,7 +46,7 @@ def trained(tmp_path_factory, tiny_model, tiny_data):
 def make_panel(qtbot, tiny_model, tiny_data, trained):
     controllers = []
 
-    def make(theme="light", data=None, current_run=None, size=(1010, 690)):
+    def make(theme="light", data=None, current_run=None, size=(1010, 690), listed=True):
         state = AppState(TrainConfig(model=str(tiny_model), data=str(data or tiny_data)), trained)
         state.set_current_run(current_run)
 
@@ -62,6 +62,9 @@ def make_panel(qtbot, tiny_model, tiny_data, trained):
         colors.changed.connect(lambda c: panel.setStyleSheet(stylesheet(c)))
         qtbot.addWidget(panel)
         panel.resize(*size)
+        if not listed:  # the runs are still being read when the test goes on
+            panel.show()
+            return panel
         with qtbot.waitSignal(panel.picker.refreshed, timeout=20_000):
             panel.show()
         return panel
@@ -155,6 +158,25 @@ def test_send_streams_tokens_shows_stats_and_equals_the_engine(make_panel, qtbot
     shot(panel, "/tmp/ui-chat-conversation-light.png")
     panel.theme.apply("dark")
     shot(panel, "/tmp/ui-chat-conversation-dark.png")
+
+
+def test_a_message_sent_while_the_runs_are_read_waits_for_the_chosen_adapter(make_panel, qtbot, monkeypatch, tiny_model, trained):
+    # Reading the runs takes a while (many runs, a slow disk); the model loads faster. The first
+    # message must still be answered by the current run's adapter, not by the base model.
+    import time
+
+    from lorastudio.ui.widgets import adapter_picker
+
+    real = adapter_picker.run_adapters
+    monkeypatch.setattr(adapter_picker, "run_adapters", lambda root: (time.sleep(3), real(root))[1])
+    panel = make_panel(current_run=trained / "juniper", listed=False)
+    assert panel.picker.listing() and panel.picker.spec() is None
+    panel.sampling.set_settings(greedy())
+    ask(qtbot, panel, PROMPT)
+    assert panel.active_adapter == str(trained / "juniper") and panel.active_label == "juniper"
+    [answer] = panel.chat_view.answers()
+    assert answer.title.text() == "juniper"
+    assert answer.text() == reference(tiny_model, PROMPT, greedy(), trained / "juniper")
 
 
 def test_stop_ends_the_answer_early(make_panel, qtbot):

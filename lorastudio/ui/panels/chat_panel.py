@@ -138,7 +138,7 @@ class ChatPanel(QWidget):
         self.setup.model_changed.connect(lambda _: self._update())
         self.setup.problem.connect(lambda message: self.banner.show_error(message))
         self.picker.changed.connect(self._on_adapter_chosen)
-        self.picker.refreshed.connect(self._update)
+        self.picker.refreshed.connect(self._on_runs_listed)
         state.config_changed.connect(self._on_config)
         state.current_run_changed.connect(self.picker.select_run)
         state.runs_changed.connect(self.picker.mark_stale)
@@ -204,10 +204,22 @@ class ChatPanel(QWidget):
     def _on_adapter_changed(self, label: str) -> None:
         spec = self._adapter_requests.popleft() if self._adapter_requests else self.picker.spec()
         self.active_adapter, self.active_label = spec, label
-        if not self._adapter_requests and self._pending is not None and self._loading_model is None:
+        self._send_pending()
+        self._update()
+
+    def _on_runs_listed(self) -> None:
+        self._send_pending()
+        self._update()
+
+    def _ready_to_send(self) -> bool:
+        """The model is in, it has the adapter the picker shows, and the picker is not still reading runs."""
+        return (self.loaded_model is not None and self._loading_model is None and not self._adapter_requests
+                and not self.picker.listing())
+
+    def _send_pending(self) -> None:
+        if self._pending is not None and self._ready_to_send():
             text, self._pending = self._pending, None
             self._dispatch(text)
-        self._update()
 
     # --- asking --------------------------------------------------------------------
     def send(self, text: str | None = None) -> None:
@@ -219,7 +231,9 @@ class ChatPanel(QWidget):
         if self.mode == COMPARE_MODE and self.picker.spec() is None:
             self.banner.show_info(self.tr("Compare needs an adapter: choose a run on the right."))
             return
-        if self.loaded_model != model or self._loading_model is not None or self._adapter_requests:
+        if self.loaded_model != model or not self._ready_to_send():
+            # A message typed while the model, its adapter or the list of runs is still on its way
+            # waits for them: otherwise it would go to the base model while a run shows as chosen.
             if self._loading_model is None and self.loaded_model != model and not self.load_model():
                 return
             self._pending = text  # sent once the model and its adapter are in

@@ -111,6 +111,10 @@ class AdapterPicker(QWidget):
         task.failed.connect(self._alive(lambda message, details: self._on_listed(self.runs)))
         task.start()
 
+    def listing(self) -> bool:
+        """True while the runs are being read: the choice may still change when they arrive."""
+        return self._task is not None
+
     def mark_stale(self) -> None:
         """Runs changed: read them now if shown, else when next shown."""
         if self.isVisible():
