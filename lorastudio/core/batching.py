@@ -12,7 +12,10 @@ With ``strategy="bucketed"`` (LoRA Studio's faster choice) the examples are
 ordered by their real token count and rows are padded to a multiple of 8
 instead of 32: a batch holds examples of similar length, so far fewer
 padding tokens are computed, while every example is still seen once per
-epoch with the same loss. Batch order is drawn the same way.
+epoch with the same loss. Batch order is drawn the same way. Bucketed
+batches can also carry the positions the loss is taken on
+(``loss_index_multiple``), for the engine's sparse loss
+(``lorastudio.core.sparse_loss``).
 
 Using NumPy's *global* state is deliberate: ``mlx_lm.lora`` seeds it once
 and validation draws from it too, so sharing it keeps our data order equal
@@ -36,6 +39,10 @@ class Batch:
     lengths: object  # mx.array (batch, 2): loss offset and length of each row
     real_tokens: int  # tokens that are not padding
     computed_tokens: int  # rows x length, padding included
+    # With a sparse loss (lorastudio.core.sparse_loss): the flat target positions that carry
+    # loss, padded, and their weights (1 real, 0 padding); None otherwise.
+    loss_index: object = None
+    loss_weight: object = None
 
 
 class BatchStream:
@@ -70,6 +77,7 @@ class BatchStream:
         self.position = 0
         self.epoch = 0
         self.truncated_rows = 0
+        self.loss_index_multiple = 0  # > 0: batches carry loss positions for the sparse loss
 
     def __len__(self) -> int:
         return len(self.batch_indices)
@@ -81,7 +89,7 @@ class BatchStream:
             self.epoch += 1
         indices = self.batch_indices[self.permutation[self.position]]
         self.position += 1
-        return make_batch([self.dataset[j] for j in indices], self.max_seq_length, self, self.pad_to)
+        return make_batch([self.dataset[j] for j in indices], self.max_seq_length, self, self.pad_to, self.loss_index_multiple)
 
     # --- state for exact resume -------------------------------------------------
     def state(self) -> dict:
@@ -95,8 +103,13 @@ class BatchStream:
         self.epoch = int(state.get("epoch", 0))
 
 
-def make_batch(items: list, max_seq_length: int, stats: BatchStream | None = None, pad_to: int = 32) -> Batch:
-    """Pad ``(tokens, offset)`` items into one batch as mlx-lm does (it pads to 1 + a multiple of 32)."""
+def make_batch(
+    items: list, max_seq_length: int, stats: BatchStream | None = None, pad_to: int = 32, loss_index_multiple: int = 0
+) -> Batch:
+    """Pad ``(tokens, offset)`` items into one batch as mlx-lm does (it pads to 1 + a multiple of 32).
+
+    With ``loss_index_multiple`` the batch also carries the positions the loss is taken on.
+    """
     import mlx.core as mx
 
     if items and isinstance(items[0], tuple) and len(items[0]) == 2:
@@ -113,9 +126,17 @@ def make_batch(items: list, max_seq_length: int, stats: BatchStream | None = Non
         n = min(lengths[row], max_seq_length)
         array[row, :n] = seq[:n]
         lengths[row] = n
+    loss_index = loss_weight = None
+    if loss_index_multiple:
+        from lorastudio.core.sparse_loss import loss_positions
+
+        index, weight = loss_positions(offsets, lengths, width, loss_index_multiple)
+        loss_index, loss_weight = mx.array(index), mx.array(weight)
     return Batch(
         tokens=mx.array(array),
         lengths=mx.array(list(zip(offsets, lengths))),
         real_tokens=int(sum(lengths)),
         computed_tokens=int(array.size),
+        loss_index=loss_index,
+        loss_weight=loss_weight,
     )

@@ -7,6 +7,9 @@ same seed it takes the same steps and reports the same losses as
 ``mlx_lm.lora``. What it adds: a stop and pause check before every step,
 checkpoints and resume state written atomically, the best-validation adapter,
 early stopping, a test-set evaluation, and events instead of console output.
+With ``batching: bucketed`` (the default) it is faster than mlx-lm: fewer
+padding tokens, and the output layer computed only where the loss is taken
+(``lorastudio.core.sparse_loss``); ``batching: mlx-lm`` stays bit-equal.
 
 Runs on one thread of the training child process (``lorastudio.core.worker``)
 or, in tests, of the test process; the model and every MLX array live and die
@@ -224,6 +227,7 @@ def train_run(
 
     from lorastudio.core.batching import BatchStream
     from lorastudio.core.model_info import count_parameters
+    from lorastudio.core.sparse_loss import INDEX_MULTIPLE, sparse_loss_for
 
     run_dir = Path(run_dir)
     control = control or Control()
@@ -250,7 +254,12 @@ def train_run(
 
     if cfg.grad_checkpoint:
         grad_checkpoint(model.layers[0])
-    loss_value_and_grad = nn.value_and_grad(model, default_loss)
+    # bucketed: the output layer runs only on the positions that carry loss (same loss, less
+    # work; lorastudio.core.sparse_loss). mlx-lm: mlx-lm's own loss, bit for bit.
+    sparse = sparse_loss_for(model, p.train_set[stream.batch_indices[0][0]]) if cfg.batching == "bucketed" else None
+    if sparse is not None:
+        stream.loss_index_multiple = INDEX_MULTIPLE
+    loss_value_and_grad = nn.value_and_grad(model, sparse or default_loss)
     accum_steps = cfg.grad_accumulation_steps
     state = [model.state, optimizer.state, mx.random.state]
 
@@ -336,7 +345,9 @@ def train_run(
         resume_state.save(run_dir, counters, model, optimizer, grad_accum)
 
     model.train()
-    loss_sum = mx.array(counters.report_loss_sum, dtype=mx.float32)
+    # Accumulated exactly as mlx-lm does (a Python number, then arrays, both evaluated with
+    # the step): the same graph gives the same peak memory, not only the same losses.
+    loss_sum, token_sum = counters.report_loss_sum, 0
     stop_reason = None
     for it in range(counters.iteration + 1, p.iters + 1):
         if control.paused and not control.stop_requested.is_set():
@@ -355,9 +366,13 @@ def train_run(
                 break
 
         tic = time.perf_counter()
-        lvalue, toks, grad_accum = step((batch.tokens, batch.lengths), grad_accum, it % accum_steps == 0)
+        inputs = (batch.tokens, batch.lengths)
+        if batch.loss_index is not None:
+            inputs += (batch.loss_index, batch.loss_weight)
+        lvalue, toks, grad_accum = step(inputs, grad_accum, it % accum_steps == 0)
         loss_sum = loss_sum + lvalue
-        mx.eval(state, loss_sum, toks, grad_accum)
+        token_sum = token_sum + toks
+        mx.eval(state, loss_sum, token_sum, grad_accum)
         if cfg.clear_cache_threshold and mx.get_cache_memory() > cfg.clear_cache_threshold:
             mx.clear_cache()
         seconds = time.perf_counter() - tic
@@ -371,7 +386,7 @@ def train_run(
 
         if it % cfg.steps_per_report == 0 or it == p.iters:
             report_train(it)
-            loss_sum = mx.array(0.0, dtype=mx.float32)
+            loss_sum, token_sum = 0.0, 0
         if it % cfg.save_every == 0:
             path = _save_adapters(run_dir, model, it)
             save_resume()
