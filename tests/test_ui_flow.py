@@ -20,7 +20,9 @@ def window(qtbot, tmp_path):
     settings.set_theme("light")
     settings.set_language("en")
     win = build_main_window(settings, runs_root=tmp_path / "runs")
-    qtbot.addWidget(win)
+    # Closed here, not by qtbot.addWidget: pytest-qt closes its widgets before this fixture's
+    # own teardown, and closing a window that still trains (a test that failed midway) asks
+    # a question in a modal dialog nobody answers.
     win.resize(1280, 820)
     win.show()
     qtbot.waitExposed(win)
@@ -28,8 +30,11 @@ def window(qtbot, tmp_path):
     if win.training.busy:
         win.training.kill()
         win.training.wait(20000)
+        qtbot.waitUntil(lambda: not win.training.busy, timeout=10_000)  # its end arrives as a queued signal
     if win._chat is not None:
         win._chat.shutdown()
+    win.close()
+    win.deleteLater()
 
 
 def test_a_user_trains_stops_continues_chats_and_reads_the_report(qtbot, window, tiny_model, tiny_data, tmp_path):
@@ -59,7 +64,12 @@ def test_a_user_trains_stops_continues_chats_and_reads_the_report(qtbot, window,
     train = window.pages["train"]
     with qtbot.waitSignal(window.training.event, timeout=120_000, check_params_cb=lambda e: isinstance(e, TrainReport) and e.iteration >= 3):
         window.start_action.trigger()
-    assert len(train.plots.loss.curves["train"].getData()[0]) >= 3
+    # The live plots redraw at most every 0.4 s.
+    def plotted():
+        xs = train.plots.loss.curves["train"].getData()[0]
+        return 0 if xs is None else len(xs)
+
+    qtbot.waitUntil(lambda: plotted() >= 3, timeout=5_000)
     with qtbot.waitSignal(window.training.run_ended, timeout=60_000) as ended:
         window.stop_action.trigger()
     stopped = ended.args[0]

@@ -84,9 +84,11 @@ class TrainingJob:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 env=_child_env(),
-                # Its own session: Ctrl-C in a terminal reaches the parent only,
-                # which then asks the child to stop and save.
-                start_new_session=True,
+                # Its own process group: Ctrl-C in a terminal reaches the parent only,
+                # which then asks the child to stop and save. Not its own session: on
+                # Linux a new session is a new scheduler autogroup, and the child's lower
+                # priority (worker.WORKER_NICENESS) would then not yield to the window.
+                process_group=0,
             )
         finally:
             log.close()
