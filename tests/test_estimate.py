@@ -204,7 +204,6 @@ def test_lengths_come_from_the_data_as_training_batches_them(tiny_config, batchi
 
 
 def test_a_masked_prompt_with_the_sparse_loss_computes_fewer_logits(tiny_model, tmp_path):
-    pytest.importorskip("lorastudio.core.sparse_loss")
     data = tmp_path / "chat"
     data.mkdir()
     long_prompt = " ".join(["one two three four five"] * 20)
@@ -214,14 +213,14 @@ def test_a_masked_prompt_with_the_sparse_loss_computes_fewer_logits(tiny_model, 
                 f.write(json.dumps({"messages": [{"role": "user", "content": long_prompt},
                                                  {"role": "assistant", "content": "yes."}]}) + "\n")
     base = TrainConfig(model=str(tiny_model), data=str(data), num_layers=2, batch_size=4, max_seq_length=512)
-    masked = estimate_for_config(base.replace(mask_prompt=True, batching="bucketed"))
-    full = estimate_for_config(base.replace(mask_prompt=True, batching="mlx-lm"))
+    masked = estimate_for_config(base.replace(mask_prompt=True, sparse_loss=True))
+    full = estimate_for_config(base.replace(mask_prompt=True, sparse_loss=False))
     assert masked.logits_gb < full.logits_gb / 4
     assert any("loss is taken" in note for note in masked.notes)
     # Validation still computes every logit: the estimate is never below that pass.
     from lorastudio.core.estimate_memory import describe, eval_memory
 
-    config = base.replace(mask_prompt=True, batching="bucketed", grad_checkpoint=True)
+    config = base.replace(mask_prompt=True, sparse_loss=True, grad_checkpoint=True)
     ckpt = estimate_for_config(config)
     shape, train = describe(tiny_model, config)
     assert ckpt.total_gb * 1e9 >= eval_memory(shape, train, 4, ckpt.length).total

@@ -71,23 +71,25 @@ def test_models_with_other_logits_keep_default_loss(tiny_model):
     assert sparse_loss_for(model, [5, 6, 7, 8]) is None
 
 
-def test_bucketed_training_gives_the_same_losses_with_and_without_it(tiny_config, tmp_path, monkeypatch):
-    def losses(name):
-        config = tiny_config.replace(batching="bucketed", mask_prompt=True, iters=6)
-        events = []
-        assert isinstance(train_run(runs.create_run(config, tmp_path / name), events.append), Finished)
-        return [(e.kind, e.iteration, e.train_loss if isinstance(e, TrainReport) else e.val_loss)
-                for e in events if isinstance(e, (TrainReport, ValReport))]
-
+@pytest.mark.parametrize("batching", ["mlx-lm", "bucketed"])
+def test_training_gives_the_same_losses_with_and_without_it(tiny_config, tmp_path, monkeypatch, batching):
     from lorastudio.core import sparse_loss
 
     used = []
     real = sparse_loss.sparse_loss_for
     monkeypatch.setattr(sparse_loss, "sparse_loss_for", lambda *a: used.append(real(*a)) or used[-1])
-    sparse = losses("sparse")
-    assert used and used[0] is not None  # the tiny llama takes the sparse path
-    monkeypatch.setattr("lorastudio.core.sparse_loss.sparse_loss_for", lambda *a: None)
-    dense = losses("dense")
+
+    def losses(sparse):
+        config = tiny_config.replace(batching=batching, mask_prompt=True, iters=6, sparse_loss=sparse)
+        events = []
+        assert isinstance(train_run(runs.create_run(config, tmp_path / f"{batching}-{sparse}"), events.append), Finished)
+        return [(e.kind, e.iteration, e.train_loss if isinstance(e, TrainReport) else e.val_loss)
+                for e in events if isinstance(e, (TrainReport, ValReport))]
+
+    sparse = losses(True)
+    assert len(used) == 1 and used[0] is not None  # the tiny llama takes the sparse path
+    dense = losses(False)
+    assert len(used) == 1  # sparse_loss: false never asks for it
     assert [e[:2] for e in sparse] == [e[:2] for e in dense]
     for a, b in zip(sparse, dense):
         assert a[2] == pytest.approx(b[2], rel=1e-5, abs=1e-6), (a, b)

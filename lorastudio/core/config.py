@@ -138,11 +138,17 @@ class TrainConfig:
     test_fraction: float = _f(0.0, "Share of a single .jsonl file held out for testing.", min=0.0, max=0.9)
     split_seed: int = _f(0, "Seed of the split of a single .jsonl file.", min=0)
     batching: str = _f(
-        "bucketed",
-        "bucketed groups examples of similar token length and pads rows to a multiple of 8: "
-        "fewer padding tokens, faster steps, the same loss per token. mlx-lm batches exactly "
-        "like mlx_lm.lora (same batches, same losses), for comparisons.",
+        "mlx-lm",
+        "mlx-lm batches exactly like mlx_lm.lora (the same examples in each batch). bucketed groups "
+        "examples of similar token length and pads rows to a multiple of 8: fewer padding tokens "
+        "and faster steps, but batches mix lengths less, which changes the loss curve step by step.",
         choices=BATCHINGS,
+    )
+    sparse_loss: bool = _f(
+        True,
+        "Run the output layer and the cross-entropy only at the tokens that carry loss (not the "
+        "masked prompt, not padding): the same loss and gradients as mlx-lm, in less time and "
+        "memory. Off: mlx-lm's own loss, bit for bit.",
     )
     eval_prompts: list[str] = _f([], "Held-out prompts answered by the base model and the adapter after training.")
 

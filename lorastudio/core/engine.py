@@ -7,9 +7,11 @@ same seed it takes the same steps and reports the same losses as
 ``mlx_lm.lora``. What it adds: a stop and pause check before every step,
 checkpoints and resume state written atomically, the best-validation adapter,
 early stopping, a test-set evaluation, and events instead of console output.
-With ``batching: bucketed`` (the default) it is faster than mlx-lm: fewer
-padding tokens, and the output layer computed only where the loss is taken
-(``lorastudio.core.sparse_loss``); ``batching: mlx-lm`` stays bit-equal.
+With ``sparse_loss`` (the default) it is faster than mlx-lm on the same
+batches: the output layer is computed only where the loss is taken
+(``lorastudio.core.sparse_loss``; the same losses to float rounding);
+``batching: bucketed`` also computes fewer padding tokens. With
+``sparse_loss: false`` and ``batching: mlx-lm`` the losses are bit-equal.
 
 Runs on one thread of the training child process (``lorastudio.core.worker``)
 or, in tests, of the test process; the model and every MLX array live and die
@@ -254,9 +256,9 @@ def train_run(
 
     if cfg.grad_checkpoint:
         grad_checkpoint(model.layers[0])
-    # bucketed: the output layer runs only on the positions that carry loss (same loss, less
-    # work; lorastudio.core.sparse_loss). mlx-lm: mlx-lm's own loss, bit for bit.
-    sparse = sparse_loss_for(model, p.train_set[stream.batch_indices[0][0]]) if cfg.batching == "bucketed" else None
+    # The output layer only on the positions that carry loss (the same loss, less work;
+    # lorastudio.core.sparse_loss), or mlx-lm's own loss, bit for bit.
+    sparse = sparse_loss_for(model, p.train_set[stream.batch_indices[0][0]]) if cfg.sparse_loss else None
     if sparse is not None:
         stream.loss_index_multiple = INDEX_MULTIPLE
     loss_value_and_grad = nn.value_and_grad(model, sparse or default_loss)

@@ -11,7 +11,7 @@ config)`` answers from a model folder or a bare config.json alone, at
 ``max_seq_length``: a 14B model can be checked on a laptop.
 
 The peak is the larger of a training step and a validation batch (mlx-lm's
-evaluate computes every logit, which matters when bucketed batching's sparse
+evaluate computes every logit, which matters when the sparse
 loss computes only those the loss is taken on). The result,
 ``MemoryEstimate``, holds the breakdown in GB (weights, adapters, optimizer
 state, gradients, activations, logits, other transients), the total,
@@ -41,8 +41,8 @@ FIT_SHARE = 0.85
 METAL_WORKING_SET = 0.75
 METAL_LIMIT = 0.90
 PAD_TO = 32  # mlx-lm pads each batch to one plus a multiple of 32 (bucketed batching: 8)
-# Architectures whose logits are output_layer(model.model(x)), where bucketed
-# batching's sparse loss (lorastudio.core.sparse_loss) runs the output layer
+# Architectures whose logits are output_layer(model.model(x)), where the
+# sparse loss (lorastudio.core.sparse_loss) runs the output layer
 # only on the positions that carry loss. Others keep mlx-lm's loss: all of them.
 SPARSE_LOSS_MODELS = {"llama", "mistral", "qwen2", "qwen3", "mixtral", "qwen2_moe", "qwen3_moe", "phi3"}
 
@@ -195,7 +195,7 @@ def data_lengths(config: TrainConfig, model_folder: Path) -> tuple[list[int], li
     tokenized examples (mlx-lm's order, or by length when bucketed) and the
     rows are padded with its rule, so the widest batch here is the widest the
     run will see. The second list counts, per batch, the positions the sparse
-    loss computes logits for (bucketed batching), or is None.
+    loss computes logits for (with ``sparse_loss``), or is None.
     """
     from mlx_lm.tuner.datasets import CacheDataset
     from mlx_lm.utils import load_tokenizer
@@ -224,8 +224,8 @@ def data_lengths(config: TrainConfig, model_folder: Path) -> tuple[list[int], li
 
 def _loss_rows(config: TrainConfig, dataset, lengths: list[int], batches: list[list[int]],
                widths: list[int]) -> list[int] | None:
-    """Per batch, the positions the sparse loss runs the output layer on (bucketed batching only)."""
-    if getattr(config, "batching", "mlx-lm") != "bucketed":
+    """Per batch, the positions the sparse loss runs the output layer on (with ``sparse_loss`` only)."""
+    if not getattr(config, "sparse_loss", False):
         return None
     try:
         from lorastudio.core.sparse_loss import INDEX_MULTIPLE, loss_positions
@@ -254,7 +254,7 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
     overrides this machine's MLX device ("cpu", "metal", "cuda") to predict
     another backend; the time is only given for this machine's own device.
     ``logit_rows``: per batch, the positions the sparse loss computes logits
-    for (bucketed batching; ``data_lengths`` counts them), used for the
+    for (with ``sparse_loss``; ``data_lengths`` counts them), used for the
     architectures in ``SPARSE_LOSS_MODELS``.
     """
     from lorastudio.core import estimate_memory as mem
@@ -289,7 +289,7 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
         notes.append(f"no weight files: weights counted from config.json as {shape.dtype}"
                      + (f", {shape.quantization}" if shape.quantization else ""))
     if logit_rows and max(logit_rows) < config.batch_size * widest:
-        notes.append(f"logits only where the loss is taken (bucketed batching): at most {max(logit_rows):,} "
+        notes.append(f"logits only where the loss is taken (sparse loss): at most {max(logit_rows):,} "
                      f"of {config.batch_size * widest:,} positions")
     if config.fine_tune_type == "full":
         notes.append("full fine-tuning: gradients and optimizer state cover every trained weight")

@@ -68,7 +68,7 @@ CKPT_LAYER_H, CKPT_LAYER_I, CKPT_LAYER_SCORES, CKPT_LAYER_KV, CKPT_LAYER_LORA = 
 # holds about 2 logits-sized arrays plus one layer's forward (5 H, 2 I, 2 rows of
 # scores per token): measured on SmolLM2 (2.2-2.3 logits copies in all) and the
 # tiny model. It is the peak when the training loss skips most positions
-# (bucketed batching with the prompt masked) or with checkpointing.
+# (the sparse loss with the prompt masked) or with checkpointing.
 EVAL_LOGIT_COPIES, EVAL_H, EVAL_I, EVAL_SCORES = 2.0, 5.0, 2.0, 2.0
 
 # Optimizer state per trained parameter (MLX's optimizers): Adam and AdamW keep

@@ -27,7 +27,7 @@
         <translation>用这次训练的哪个适配器：最终的、验证损失最低的，或某一步保存的检查点</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+76"/>
         <source>None (base model)</source>
         <translation>无（基础模型）</translation>
     </message>
@@ -216,12 +216,12 @@ Peak memory: {memory:.3f} GB</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+320"/>
+        <location line="+334"/>
         <source>Each question answered by the base model and by the adapter, side by side</source>
         <translation>每个问题由基础模型和适配器分别回答，并排显示</translation>
     </message>
     <message>
-        <location line="-229"/>
+        <location line="-243"/>
         <source>Choose a model first: on the Model page, or with Choose… on the right.</source>
         <translation>请先选择模型：在“模型”页选择，或使用右侧的“选取…”。</translation>
     </message>
@@ -231,12 +231,12 @@ Peak memory: {memory:.3f} GB</source>
         <translation>已载入 {model}：新对话从这里开始。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+35"/>
         <source>Compare needs an adapter: choose a run on the right.</source>
         <translation>对比需要适配器：请在右侧选择一次训练。</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <location line="+78"/>
         <source>Base model</source>
         <translation>基础模型</translation>
@@ -526,7 +526,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigHelp</name>
     <message>
-        <location filename="../../lorastudio/ui/config_strings.py" line="+192"/>
+        <location filename="../../lorastudio/ui/config_strings.py" line="+193"/>
         <source>Local MLX model folder or Hugging Face repo id.</source>
         <translation>本地 MLX 模型文件夹或 Hugging Face 仓库 ID。</translation>
     </message>
@@ -717,8 +717,13 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>bucketed groups examples of similar token length and pads rows to a multiple of 8: fewer padding tokens, faster steps, the same loss per token. mlx-lm batches exactly like mlx_lm.lora (same batches, same losses), for comparisons.</source>
-        <translation>bucketed 将 token 长度相近的样本分在一起，并把每行填充到 8 的倍数：填充 tokens 更少，每步更快，每个 token 的损失不变。mlx-lm 与 mlx_lm.lora 的分批方式完全相同（批次相同，损失相同），便于对比。</translation>
+        <source>mlx-lm batches exactly like mlx_lm.lora (the same examples in each batch). bucketed groups examples of similar token length and pads rows to a multiple of 8: fewer padding tokens and faster steps, but batches mix lengths less, which changes the loss curve step by step.</source>
+        <translation>mlx-lm 与 mlx_lm.lora 完全相同地组批（每批的样本相同）。bucketed 把 token 长度相近的样本分到一批，并把每行填充到 8 的倍数：填充 token 更少、每步更快，但每批混合的长度更少，损失曲线的逐步走势会有所不同。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run the output layer and the cross-entropy only at the tokens that carry loss (not the masked prompt, not padding): the same loss and gradients as mlx-lm, in less time and memory. Off: mlx-lm&apos;s own loss, bit for bit.</source>
+        <translation>只在带损失的 token 上（不含被屏蔽的提示和填充）计算输出层和交叉熵：损失和梯度与 mlx-lm 相同，用时和内存更少。关闭时使用 mlx-lm 自己的损失，逐位相同。</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -769,7 +774,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigLabel</name>
     <message>
-        <location line="-98"/>
+        <location line="-100"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -965,6 +970,11 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Sparse loss</source>
+        <translation>稀疏损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Evaluation prompts</source>
         <translation>评估提示词</translation>
     </message>
@@ -1012,7 +1022,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigUnit</name>
     <message>
-        <location line="+55"/>
+        <location line="+56"/>
         <source>layers</source>
         <translation>层</translation>
     </message>
@@ -1874,7 +1884,7 @@ longer than every example</source>
 <context>
     <name>MetricPlot</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/plots.py" line="+33"/>
+        <location filename="../../lorastudio/ui/widgets/plots.py" line="+44"/>
         <source>step</source>
         <translation>步</translation>
     </message>
@@ -2795,7 +2805,7 @@ Press Start on the Train page.</source>
 <context>
     <name>ReportsTable</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+71"/>
+        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+63"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
@@ -3736,7 +3746,7 @@ Created: {date}</source>
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/plots.py" line="+158"/>
+        <location filename="../../lorastudio/ui/widgets/plots.py" line="+161"/>
         <source>Loss</source>
         <translation>损失</translation>
     </message>
@@ -3752,29 +3762,29 @@ Created: {date}</source>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+40"/>
+        <location line="+94"/>
         <source>tokens/s</source>
         <translation>tokens/s</translation>
     </message>
     <message>
-        <location line="-39"/>
-        <location line="+40"/>
+        <location line="-93"/>
+        <location line="+94"/>
         <source>steps/s</source>
         <translation>步/秒</translation>
     </message>
     <message>
-        <location line="-39"/>
+        <location line="-93"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+40"/>
+        <location line="+96"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location line="-39"/>
+        <location line="-95"/>
         <source>Peak memory</source>
         <translation>峰值内存</translation>
     </message>
@@ -3784,7 +3794,7 @@ Created: {date}</source>
         <translation>GB</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+79"/>
         <source>train</source>
         <translation>训练</translation>
     </message>
@@ -3799,7 +3809,7 @@ Created: {date}</source>
         <translation>{name}（验证）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+15"/>
         <source>peak memory</source>
         <translation>峰值内存</translation>
     </message>

@@ -68,7 +68,7 @@ SECTION_OF = {
     "learning_rate": "training", "optimizer": "optimisation", "optimizer_config": "optimisation",
     "lr_schedule": "optimisation", "grad_accumulation_steps": "optimisation",
     "batch_size": "training", "iters": "training", "epochs": "training", "max_seq_length": "training",
-    "mask_prompt": "training", "grad_checkpoint": "training", "seed": "training", "batching": "training",
+    "mask_prompt": "training", "grad_checkpoint": "training", "seed": "training", "batching": "training", "sparse_loss": "training",
     "steps_per_report": "evaluation", "steps_per_eval": "evaluation", "val_batches": "evaluation",
     "early_stopping_patience": "evaluation", "test": "evaluation", "test_batches": "evaluation",
     "eval_prompts": "evaluation",

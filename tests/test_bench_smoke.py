@@ -1,0 +1,65 @@
+"""The benchmark harness's pieces work on the tiny model (bench/; no time or ratio is asserted).
+
+mlx-lm's own training entry and our training child train the same config in
+fresh processes; both sides' batch observers (a NumPy proxy in mlx-lm's
+trainer, a wrapped ``BatchStream.next`` in our worker) must see the same
+batches, the losses must be equal, and the summaries must hold numbers.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def work(tmp_path):
+    return tmp_path / "bench"
+
+
+def test_both_tools_train_the_same_batches_to_the_same_losses(tiny_model, work):
+    from bench import train_cases
+    from bench.common import max_loss_diff, summarize
+
+    work.mkdir()
+    config = train_cases.case_config(str(tiny_model), "tiny", iters=4, report_every=2, sparse_loss=False)
+    theirs = train_cases.run_mlx_lm(config, work)
+    ours = train_cases.run_ours(config, work, observe=True)
+
+    assert [r["iteration"] for r in ours["reports"]] == [r["iteration"] for r in theirs["reports"]] == [2, 4]
+    assert [v[0] for v in ours["val"]] == [v[0] for v in theirs["val"]] == [0, 1, 3]  # mlx-lm: after step it-1
+    assert max_loss_diff(ours, theirs) < 1e-6
+    # The two observers saw the same four batches, shape for shape and token for token.
+    assert [r["shapes"] for r in ours["reports"]] == [r["shapes"] for r in theirs["reports"]]
+    assert [r["real"] for r in ours["reports"]] == [r["real"] for r in theirs["reports"]]
+    assert all(len(r["shapes"]) == 2 for r in ours["reports"])
+    for record in (ours, theirs):
+        summary = summarize(record)
+        assert summary["steps"] == 2  # the first report (compilation) is left out
+        for key in ("tokens_per_s", "real_tokens_per_s", "computed_tokens_per_s", "peak_memory_gb"):
+            assert summary[key] > 0, (record["tool"], key)
+        # Loss tokens never exceed the real tokens, and padding only adds.
+        assert all(r["tokens"] <= r["real"] <= r["computed"] for r in record["reports"])
+    assert "blas" in theirs and "blas" in ours
+
+
+def test_compare_names_each_ratio_and_a_loss_mismatch():
+    from bench.train_cases import compare
+
+    def record(loss, seconds, peak):
+        reports = [
+            {"iteration": i, "steps": 1, "loss": loss, "seconds": seconds, "tokens": 100, "computed": 160, "real": 120, "shapes": [[4, 40]]}
+            for i in (1, 2, 3)
+        ]
+        return {"reports": reports, "val": [[0, 2.0]], "peak_memory_gb": peak}
+
+    result = compare({"mlx_lm": [record(1.0, 2.0, 1.0)], "ours": [record(1.5, 1.0, 0.5)]})
+    ours = result["ours"]
+    assert ours["tokens_per_s_ratio"] == pytest.approx(2.0)
+    assert ours["peak_memory_ratio"] == pytest.approx(0.5)
+    assert ours["max_loss_diff"] == pytest.approx(0.5)
+    assert result["medians"]["mlx_lm"]["tokens_per_s"] == pytest.approx(50.0)
