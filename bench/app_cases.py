@@ -65,9 +65,19 @@ def generation(model: str, adapter: str | None, work: Path, max_tokens: int, rep
         "second_turn_cached_tokens": [a.get("cached_tokens") for a in answers("ours", "second_turns")],
         "blas": {side: results[side][0]["blas"] for side in results},
     }
-    out["gen_tokens_per_s_ratio"] = ratio(out["tokens_per_s"]["ours"], out["tokens_per_s"]["mlx_lm"])
+    # Ratios paired by repetition (the two processes of a repetition run back to back, so a
+    # change in the machine's load between repetitions cancels out), then the median.
+    def paired(key, ours_over_theirs=True):
+        each = []
+        for mine, theirs_run in zip(results["ours"], results["mlx_lm"]):
+            a = median(x[key] for x in mine["answers"] if not x.get("warmup"))
+            b = median(x[key] for x in theirs_run["answers"] if not x.get("warmup"))
+            each.append(ratio(a, b) if ours_over_theirs else ratio(b, a))
+        return median(each), each
+
+    out["gen_tokens_per_s_ratio"], out["gen_tokens_per_s_ratio_each"] = paired("tokens_per_s")
     # A speed ratio like the others: above 1 means our first token comes sooner.
-    out["ttft_ratio"] = ratio(out["ttft_s"]["mlx_lm"], out["ttft_s"]["ours"])
+    out["ttft_ratio"], out["ttft_ratio_each"] = paired("ttft_s", ours_over_theirs=False)
     out["ttft_ratio_second_turn"] = ratio(out["second_turn_ttft_s"]["mlx_lm"], out["second_turn_ttft_s"]["ours"])
     return out
 

@@ -37,7 +37,7 @@ FULL = {
         ("smollm2_q4", 3, 1, 1, ("mlx_lm", "ours", "ours_app"), ()),
     ],
     "demo_case": "smollm2_f32",
-    "generation": {"max_tokens": 64, "reps": 2, "prompts": 3},
+    "generation": {"max_tokens": 64, "reps": 4, "prompts": 3},
     "gui_chat_tokens": 64,
     "launches": 3,
     "blas": {"iters": 3, "batch_size": 2},
