@@ -347,9 +347,8 @@ def train_run(
         resume_state.save(run_dir, counters, model, optimizer, grad_accum)
 
     model.train()
-    # Accumulated exactly as mlx-lm does (a Python number, then arrays, both evaluated with
-    # the step): the same graph gives the same peak memory, not only the same losses.
-    loss_sum, token_sum = counters.report_loss_sum, 0
+    # Accumulated as mlx-lm does (a Python number, then an array evaluated with the step).
+    loss_sum = counters.report_loss_sum
     stop_reason = None
     for it in range(counters.iteration + 1, p.iters + 1):
         if control.paused and not control.stop_requested.is_set():
@@ -373,8 +372,7 @@ def train_run(
             inputs += (batch.loss_index, batch.loss_weight)
         lvalue, toks, grad_accum = step(inputs, grad_accum, it % accum_steps == 0)
         loss_sum = loss_sum + lvalue
-        token_sum = token_sum + toks
-        mx.eval(state, loss_sum, token_sum, grad_accum)
+        mx.eval(state, loss_sum, toks, grad_accum)
         if cfg.clear_cache_threshold and mx.get_cache_memory() > cfg.clear_cache_threshold:
             mx.clear_cache()
         seconds = time.perf_counter() - tic
@@ -388,7 +386,7 @@ def train_run(
 
         if it % cfg.steps_per_report == 0 or it == p.iters:
             report_train(it)
-            loss_sum, token_sum = 0.0, 0
+            loss_sum = 0.0
         if it % cfg.save_every == 0:
             path = _save_adapters(run_dir, model, it)
             save_resume()
