@@ -248,9 +248,14 @@ class TrainingPlots(QWidget):
         if not changed:
             return
         self._dirty.update(("loss",) if event.kind == "val_report" else ("loss", "speed", "lr", "memory"))
-        if not self._kick.isActive() and not self._pending:
-            wait = self._last_draw + LIVE_REDRAW_S - time.monotonic()
-            self._kick.start(max(0, int(wait * 1000)))
+        self._schedule_live_draw()
+
+    def _schedule_live_draw(self) -> None:
+        """The next live redraw, ``LIVE_REDRAW_S`` after the last one began (at once if that is past)."""
+        if self._kick.isActive() or self._pending:
+            return
+        wait = self._last_draw + LIVE_REDRAW_S - time.monotonic()
+        self._kick.start(max(0, int(wait * 1000)))
 
     def _start_live_draw(self) -> None:
         self._last_draw = time.monotonic()
@@ -266,8 +271,8 @@ class TrainingPlots(QWidget):
             self._pending.pop(0)()
         if not self._pending:
             self._stagger.stop()
-            if self._dirty and not self._kick.isActive():  # events came in while drawing
-                self._kick.start(max(0, int((self._last_draw + LIVE_REDRAW_S - time.monotonic()) * 1000)))
+            if self._dirty:  # events came in while drawing
+                self._schedule_live_draw()
 
     def set_overlays(self, overlays: list[tuple[str, RunSeries]]) -> None:
         self._overlays = list(overlays)
