@@ -58,12 +58,17 @@ def base_env(work: Path, extra: dict | None = None) -> dict:
     )
     env.pop("LD_PRELOAD", None)
     env.pop("LORASTUDIO_BLAS", None)
-    for key, value in (extra or {}).items():
+    _apply(env, extra or {})
+    return env
+
+
+def _apply(env, changes: dict) -> None:
+    """Set each variable to its value, or remove it where the value is None."""
+    for key, value in changes.items():
         if value is None:
             env.pop(key, None)
         else:
             env[key] = value
-    return env
 
 
 def run_child(module: str, function: str, args: dict, env: dict, work: Path, timeout: float = 1800) -> dict:
@@ -102,18 +107,10 @@ def environment(changes: dict):
     """Set (value) or remove (None) environment variables of this process for a block."""
     saved = {key: os.environ.get(key) for key in changes}
     try:
-        for key, value in changes.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _apply(os.environ, changes)
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _apply(os.environ, saved)
 
 
 # ----------------------------------------------------------------------------
