@@ -143,14 +143,9 @@ def blas_env(mode: str, for_mlx_lm: bool) -> dict:
 
 def loaded_blas() -> str:
     """Which BLAS library this process has mapped (read after MLX is imported)."""
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return "unknown (no /proc/self/maps)"
-    found = sorted({line.split()[-1] for line in maps.splitlines() if "blas" in line.lower() and "/" in line})
-    libs = [p for p in found if "scipy_openblas" not in p and "numpy" not in p]  # numpy's own (prefixed symbols)
-    openblas = [p for p in libs if "openblas" in p.lower()]
-    return openblas[0] if openblas else (libs[0] if libs else "none")
+    from lorastudio.core.blas import loaded_library  # MLX is loaded by now: importing changes nothing
+
+    return loaded_library()
 
 
 def loadavg() -> list[float]:

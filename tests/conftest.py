@@ -39,6 +39,23 @@ def smollm2_f32(tmp_path_factory):
     return import_demo_model(tmp_path_factory.mktemp("models"), dtype="float32")
 
 
+def run_mlx_lm(*args, timeout=600):
+    """Run one of mlx-lm's own commands (``python -m mlx_lm ARGS``) as a user would.
+
+    The child never imports lorastudio, so it is given this process's BLAS
+    (``blas.child_env``): a result compared with ours then comes from the same
+    arithmetic on any CPU, OpenBLAS on both sides or the bundled BLAS on both
+    (CI runs the ``parity`` tests both ways).
+    """
+    import subprocess
+    import sys
+
+    from lorastudio.core import blas
+
+    return subprocess.run([sys.executable, "-m", "mlx_lm", *args], capture_output=True, text=True,
+                          timeout=timeout, env=blas.child_env())
+
+
 def write_chat_jsonl(path, n, seed=0):
     """Write ``n`` small chat records the tiny tokenizer handles well."""
     import json

@@ -104,6 +104,7 @@ def user(text):
 # answers equal mlx_lm.generate's
 
 
+@pytest.mark.parity
 def test_greedy_and_seeded_answers_equal_mlx_lm_generate(engine, tiny_model, trained):
     assert engine.send(PROMPT, GREEDY).read() == reference_answer(tiny_model, None, [user(PROMPT)], GREEDY)
     engine.clear()
@@ -118,6 +119,7 @@ def test_greedy_and_seeded_answers_equal_mlx_lm_generate(engine, tiny_model, tra
     assert engine.send(PROMPT, sampled(7)).read() != reference_answer(tiny_model, trained / "lora", [user(PROMPT)], sampled(7))
 
 
+@pytest.mark.parity
 def test_repetition_penalty_matches_mlx_lm(engine, tiny_model, trained):
     import mlx.core as mx
     from mlx_lm import generate
@@ -334,6 +336,7 @@ def test_history_system_prompt_regenerate_and_clear(engine, tiny_model):
         engine.regenerate()
 
 
+@pytest.mark.parity
 def test_cache_reuse_gives_the_answers_of_a_fresh_prompt(tiny_model, trained):
     reusing = ChatEngine(tiny_model, "lora", runs_dir=trained)
     fresh = ChatEngine(tiny_model, "lora", runs_dir=trained, reuse_cache=False)
@@ -421,6 +424,7 @@ def test_sampling_settings_are_checked(engine):
 # compare
 
 
+@pytest.mark.parity
 def test_compare_runs_the_base_side_without_the_adapter(engine, tiny_model, trained):
     engine.set_adapter("lora")
     engine.send("Earlier turn", GREEDY).read()
@@ -438,6 +442,7 @@ def test_compare_runs_the_base_side_without_the_adapter(engine, tiny_model, trai
         engine.remove_adapter() or engine.compare(PROMPT)
 
 
+@pytest.mark.parity
 def test_compare_base_side_logits_are_the_base_model(engine, tiny_model, trained):
     import mlx.core as mx
 
@@ -509,6 +514,7 @@ def test_help(command, capsys):
         assert "--compare" in text and "base model" in text
 
 
+@pytest.mark.parity
 def test_generate_and_compare(tiny_model, trained, monkeypatch, capsys):
     common = ["--runs-dir", str(trained), "generate", "--model", str(tiny_model), "--prompt", PROMPT, "-m", "24"]
     code, out, err = run_main(common + ["--adapter", "lora", "--temp", "1", "--seed", "5", "--stats"], "", monkeypatch, capsys)
@@ -524,6 +530,7 @@ def test_generate_and_compare(tiny_model, trained, monkeypatch, capsys):
     assert out == f"[base model]\n{base}\n[adapter: lora]\n{tuned}\n"
 
 
+@pytest.mark.parity
 def test_chat_reads_a_pipe(tiny_model, trained, monkeypatch, capsys):
     lines = ["Hello", "/stats", "/system Be brief.", "/adapter lora@best", "/adapter", "Again", "/adapter nothere",
              "/adapter none", "/reset", "/bogus", "/quit", "never read"]
@@ -545,6 +552,7 @@ def test_chat_reads_a_pipe(tiny_model, trained, monkeypatch, capsys):
     ]
 
 
+@pytest.mark.parity
 def test_chat_in_a_child_process_with_piped_stdin(tiny_model, trained):
     done = subprocess.run(
         [sys.executable, "-m", "lorastudio", "--runs-dir", str(trained), "chat", "--model", str(tiny_model),

@@ -1,13 +1,12 @@
 """The training config: every mlx_lm.lora option, validation, YAML that mlx_lm.lora accepts, presets."""
 
-import subprocess
-import sys
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import run_mlx_lm
 from lorastudio.core.config import ConfigError, TrainConfig, field_help, load_yaml
 from lorastudio.core.presets import get_preset, list_presets
 
@@ -170,6 +169,7 @@ def test_any_valid_config_round_trips_through_yaml(batch_size, rank, lr, dropout
     assert TrainConfig.from_dict(load_yaml(config.to_yaml())) == config
 
 
+@pytest.mark.parity
 def test_mlx_lm_lora_trains_from_our_saved_file(tmp_path, tiny_model, tiny_data):
     """mlx-lm's own training entry runs a saved config unchanged."""
     config = TrainConfig(
@@ -179,7 +179,7 @@ def test_mlx_lm_lora_trains_from_our_saved_file(tmp_path, tiny_model, tiny_data)
     )
     path = tmp_path / "config.yaml"
     config.save(path)
-    done = subprocess.run([sys.executable, "-m", "mlx_lm", "lora", "-c", str(path)], capture_output=True, text=True, timeout=600)
+    done = run_mlx_lm("lora", "-c", str(path))
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "adapters" / "adapters.safetensors").is_file()
     assert (tmp_path / "adapters" / "adapter_config.json").is_file()

@@ -2,14 +2,13 @@
 
 import json
 import math
-import subprocess
-import sys
 import types
 
 import numpy as np
 import pytest
 import yaml
 
+from conftest import run_mlx_lm
 from lorastudio.core import resume_state, runs
 from lorastudio.core.engine import Control, TrainingError, train_run
 from lorastudio.core.events import CheckpointSaved, Finished, Started, Stopped, TestReport, TrainReport, ValReport
@@ -50,6 +49,7 @@ def mlx_lm_losses(run_dir, tmp_path):
     return recorder.events
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("sparse_loss", [False, True])
 def test_same_losses_as_mlx_lm(tiny_config, tmp_path, sparse_loss):
     # The sparse loss sums the same terms in another order: equal to float rounding.
@@ -101,6 +101,7 @@ def test_bucketed_batches_cover_each_example_once_per_epoch_with_less_padding(ti
         assert np.array_equal(np.array(ours.lengths), np.array(offsets))
 
 
+@pytest.mark.parity
 def test_stopped_and_resumed_run_matches_uninterrupted(tiny_config, tmp_path):
     """Dropout, gradient accumulation and a warmup schedule all continue exactly."""
     config = tiny_config.replace(
@@ -162,6 +163,7 @@ def test_pause_waits_and_resume_continues(tiny_config, tmp_path):
     assert kinds.count("train_report") == 4
 
 
+@pytest.mark.parity
 def test_checkpoints_are_mlx_lm_files_and_load_in_mlx_lm(tiny_config, tmp_path):
     import mlx.core as mx
     from mlx_lm import generate, load
@@ -185,10 +187,7 @@ def test_checkpoints_are_mlx_lm_files_and_load_in_mlx_lm(tiny_config, tmp_path):
 
     # mlx_lm.fuse as a command, then the fused model gives the adapter's logits
     fused = tmp_path / "fused"
-    done = subprocess.run(
-        [sys.executable, "-m", "mlx_lm", "fuse", "--model", tiny_config.model, "--adapter-path", str(run_dir), "--save-path", str(fused)],
-        capture_output=True, text=True, timeout=300,
-    )
+    done = run_mlx_lm("fuse", "--model", tiny_config.model, "--adapter-path", str(run_dir), "--save-path", str(fused), timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     fused_model, _ = load(str(fused))
     assert mx.allclose(fused_model(tokens), model(tokens), atol=1e-4)

@@ -1,7 +1,8 @@
 """Fuse and export: our fuse against mlx-lm's own, GGUF export read back, Ollama Modelfiles, the fuse command.
 
 The references are independent of our code where they can be: ``python -m mlx_lm
-fuse`` run as a child process on the same model and adapter, base model + adapter
+fuse`` run as a child process on the same model and adapter (given this process's
+BLAS, so the weights are compared bit for bit on equal footing on any CPU), base model + adapter
 loaded by mlx-lm, the Q/K row permutation written out here as llama.cpp's
 convert_hf_to_gguf.py does it, the metadata types of the SmolLM2 GGUF that
 llama.cpp's converter wrote, and (where a Go toolchain is installed) Go's own
@@ -13,12 +14,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import run_mlx_lm
 from lorastudio.core.fuse import FuseError, fuse_adapter, resolve_adapter, resolve_checkpoint, scaled
 from lorastudio.core.gguf_export import GgufExportError, export_gguf, export_problem
 from lorastudio.core.modelfile import FORMATS, modelfile_text, ollama_template, translate_chat_template
@@ -61,9 +62,8 @@ def weights(model_dir: Path) -> dict[str, np.ndarray]:
 
 def mlx_lm_fuse(model: Path, adapter: Path, out: Path, dequantize: bool = False) -> Path:
     """mlx-lm's own fuse, as a user runs it."""
-    cmd = [sys.executable, "-m", "mlx_lm", "fuse", "--model", str(model), "--adapter-path", str(adapter),
-           "--save-path", str(out)] + (["--dequantize"] if dequantize else [])
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    done = run_mlx_lm("fuse", "--model", str(model), "--adapter-path", str(adapter), "--save-path", str(out),
+                      *(["--dequantize"] if dequantize else []), timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return out
 
@@ -109,6 +109,7 @@ def q4_model(tmp_path_factory, tiny_model) -> Path:
 # ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parity
 def test_fuse_equals_mlx_lm_fuse_and_base_plus_adapter(tiny_model, trained, fused, tmp_path):
     ref = mlx_lm_fuse(tiny_model, trained, tmp_path / "ref")
     ours, theirs = weights(fused), weights(ref)
@@ -128,6 +129,7 @@ def test_fuse_equals_mlx_lm_fuse_and_base_plus_adapter(tiny_model, trained, fuse
     assert no_leftovers(fused.parent)
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("dequantize", [False, True])
 def test_fuse_quantized_model(q4_model, trained, tmp_path, dequantize):
     progress = []
@@ -156,6 +158,7 @@ def test_fuse_quantized_model(q4_model, trained, tmp_path, dequantize):
     assert all(isinstance(t, str) and t for t, _ in progress)
 
 
+@pytest.mark.parity
 def test_adapter_forms(tiny_model, trained, tmp_path):
     import mlx.core as mx
 

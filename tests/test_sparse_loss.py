@@ -36,6 +36,7 @@ def test_positions_are_those_default_loss_counts():
         assert not weight[len(expected):].any()
 
 
+@pytest.mark.parity
 def test_same_loss_and_gradients_as_default_loss(tiny_model):
     import mlx.core as mx
     import mlx.nn as nn
@@ -71,6 +72,7 @@ def test_models_with_other_logits_keep_default_loss(tiny_model):
     assert sparse_loss_for(model, [5, 6, 7, 8]) is None
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("batching", ["mlx-lm", "bucketed"])
 def test_training_gives_the_same_losses_with_and_without_it(tiny_config, tmp_path, monkeypatch, batching):
     from lorastudio.core import sparse_loss

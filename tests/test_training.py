@@ -25,6 +25,7 @@ def test_child_streams_events_and_writes_the_run(tiny_config, tmp_path):
     assert summary.last_train_loss == pytest.approx(events[-3].train_loss if isinstance(events[-3], TrainReport) else summary.last_train_loss)
 
 
+@pytest.mark.parity
 def test_stop_saves_and_resume_continues_with_the_same_losses(tiny_config, tmp_path):
     config = tiny_config.replace(iters=10, steps_per_eval=4)
     straight = start_training(config, root=tmp_path / "runs")

@@ -9,6 +9,12 @@ resolve MLX's BLAS symbols to it. This must run in every process that trains
 
 Set ``LORASTUDIO_BLAS=bundled`` to keep MLX's own BLAS, or to the path of a
 ``libblas.so.3`` to use that one.
+
+A child that runs mlx-lm's own commands (``python -m mlx_lm fuse``) never
+imports this package, so it would multiply with the bundled BLAS while this
+process uses OpenBLAS; the two round differently on some CPUs. ``child_env``
+gives such a child this process's library through ``LD_PRELOAD``, so results
+compared across the two processes come from the same arithmetic.
 """
 
 from __future__ import annotations
@@ -80,6 +86,36 @@ def use_fast_blas() -> str | None:
         return None
     _active = path
     return path
+
+
+def child_env(env: dict | None = None) -> dict:
+    """An environment for a child that runs MLX without importing lorastudio, using this process's BLAS.
+
+    With OpenBLAS loaded here, the child preloads the same file; with the
+    bundled BLAS here (``LORASTUDIO_BLAS=bundled``, or none found), the child
+    keeps MLX's bundled one too.
+    """
+    env = dict(os.environ if env is None else env)
+    if _active:
+        preload = [p for p in env.get("LD_PRELOAD", "").split(":") if p and p != _active]
+        env["LD_PRELOAD"] = ":".join([_active, *preload])
+    return env
+
+
+def loaded_library() -> str:
+    """The BLAS library this process has mapped, read after MLX is imported (Linux only).
+
+    numpy's own OpenBLAS (prefixed symbols, never used by MLX) is left out.
+    """
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            lines = maps.read().splitlines()
+    except OSError:
+        return "unknown (no /proc/self/maps)"
+    found = sorted({line.split()[-1] for line in lines if "blas" in line.lower() and "/" in line})
+    libs = [p for p in found if "scipy_openblas" not in p and "numpy" not in p]
+    openblas = [p for p in libs if "openblas" in p.lower()]
+    return openblas[0] if openblas else (libs[0] if libs else "none")
 
 
 def describe() -> str:
