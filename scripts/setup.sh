@@ -7,9 +7,14 @@ cd "$(dirname "$0")/.."
 
 if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1; then
   # OpenBLAS: MLX's CPU wheel bundles a reference BLAS that is ~25x slower.
-  # The rest: what Qt needs to draw offscreen, and fonts (CJK for Chinese).
+  # Then what Qt needs to draw offscreen, and fonts (CJK for Chinese).
+  # Then what Qt's xcb platform plugin needs to open a window on an X desktop
+  # (Qt 6.5+ needs libxcb-cursor0; without the rest the plugin fails to load).
   packages="libopenblas0-pthread libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6
-            libglib2.0-0 libx11-6 libdbus-1-3 fonts-dejavu-core fonts-noto-cjk"
+            libglib2.0-0 libx11-6 libdbus-1-3 fonts-dejavu-core fonts-noto-cjk
+            libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+            libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+            libxkbcommon-x11-0"
   missing=""
   for p in $packages; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
