@@ -81,8 +81,11 @@ def follow(job, stream=None) -> int:
             printer.handle(event)
     finally:
         signal.signal(signal.SIGINT, previous)
+    failed = isinstance(job.terminal_event, Failed)
+    if failed:
+        printer._print(f"The training process's own log: {job.run_dir / 'worker.log'}")
     printer._print(str(job.run_dir))
-    return 1 if isinstance(job.terminal_event, Failed) else 0
+    return 1 if failed else 0
 
 
 # ----------------------------------------------------------------------------
@@ -144,6 +147,7 @@ def cmd_resume(args) -> int:
 
 def cmd_runs(args) -> int:
     from lorastudio.core import runs
+    from lorastudio.core.config import ConfigError
     from lorastudio.core.paths import runs_root
 
     if args.action == "delete":
@@ -161,7 +165,12 @@ def cmd_runs(args) -> int:
     if args.action == "show":
         if not args.run:
             raise CliError("runs show needs a run name or path")
-        s = runs.summarize(runs.resolve_run(args.run, args.runs_dir))
+        path = runs.resolve_run(args.run, args.runs_dir)
+        try:
+            runs.load_config(path)
+        except ConfigError as exc:
+            raise CliError(f"run {path.name} cannot be read: {exc}") from None
+        s = runs.summarize(path)
         for label, value in (
             ("Run", s.path), ("State", s.state + (f" ({s.message})" if s.message else "")), ("Model", s.model),
             ("Data", s.data), ("Steps", f"{s.iteration}/{s.total_iters}"), ("Last train loss", _fmt(s.last_train_loss)),
@@ -216,13 +225,15 @@ def cmd_data_check(args) -> int:
 
 def cmd_model_info(args) -> int:
     from lorastudio.core.model_info import model_facts, trainable_count
+    from lorastudio.core.models import config_source
 
-    facts = model_facts(args.model)
+    config = _load_config(args)
+    source = str(config_source(args.model))  # a folder, a config.json, or a repo id's (cache, then hub)
+    facts = model_facts(source)
     print(f"Model: {args.model}")
     for label, value in facts.lines():
         print(f"{label:>16}: {value}")
-    config = _load_config(args)
-    count = trainable_count(args.model, config)
+    count = trainable_count(source, config)
     keys = ", ".join(config.lora_parameters.keys) if config.lora_parameters.keys else "all linear layers"
     what = config.fine_tune_type if config.fine_tune_type == "full" else (
         f"{config.fine_tune_type} rank {config.lora_parameters.rank}, scale {config.lora_parameters.scale:g} on {keys}"
@@ -232,7 +243,7 @@ def cmd_model_info(args) -> int:
         from lorastudio.core.estimate import estimate_for_model
     except ImportError:
         return 0
-    estimate = estimate_for_model(args.model, config)
+    estimate = estimate_for_model(source, config)
     if estimate is not None:
         print(estimate.summary())
     return 0
@@ -368,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Print a model's facts and the trainable parameters of a LoRA configuration, "
                              "the way mlx-lm counts them, from its config.json alone (no weights loaded): a 14B "
                              "model can be checked on a small machine.")
-    p.add_argument("model", help="model folder or a bare config.json")
+    p.add_argument("model", help="model folder, a bare config.json, or a Hugging Face repo id (the local cache first, "
+                   "else only its config.json is downloaded)")
     p.add_argument("--preset", help="built-in preset for the LoRA settings (e.g. seed-14b)")
     p.add_argument("-c", "--config", help="YAML training config for the LoRA settings")
     p.add_argument("--num-layers", type=int, help="override num_layers")

@@ -122,6 +122,3 @@ class ProgressPrinter:
             self._print(f"Finished {event.iteration} steps in {format_duration(event.elapsed_s)}{best}.")
         elif isinstance(event, Failed):
             self._print(f"Training failed: {event.error}")
-            if event.details:
-                tail = "\n".join(event.details.strip().splitlines()[-8:])
-                self._print(tail)

@@ -127,7 +127,7 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
     assert "batch_size: must be at least 1" in err and "did you mean 'learning_rate'" in err
     assert "Traceback" not in err
     assert main(["model", "info", str(tmp_path / "missing.json")]) == 2
-    assert "no such file" in capsys.readouterr().err
+    assert "missing.json is neither a folder on this machine nor a Hugging Face repo id" in capsys.readouterr().err
     assert main(["train", "--data", str(tmp_path)]) == 2
     assert "model: choose a model" in capsys.readouterr().err
     assert main(["model", "info", str(tmp_path / "c.yaml"), "--preset", "nope"]) == 2

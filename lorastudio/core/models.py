@@ -1,8 +1,12 @@
 """Finding and loading models: a local MLX folder or a Hugging Face repo id.
 
-``resolve_model`` turns what the user typed into a local folder, downloading
-a repo id through huggingface_hub with progress when the machine is online
-and saying clearly when it is not. ``load_model`` loads weights and
+``resolve_model`` turns what the user typed into a local folder: a path as
+it is; a Hugging Face repo id from the local cache first, then downloaded
+through huggingface_hub with progress when the machine is online, and a
+clear message when it is not. ``check_model_reachable`` asks the same
+question without downloading (before a run folder is made), and
+``config_source`` finds a model's ``config.json`` with at most that one
+small file downloaded (for ``lorastudio model info``). ``load_model`` loads weights and
 tokenizer with mlx-lm's own loader. MLX arrays are thread-local: call
 ``load_model`` on the thread that will use the model.
 """
@@ -62,47 +66,117 @@ def _progress_tqdm(progress: Progress):
     return ForwardingTqdm
 
 
+def _offline_error(repo_id: str) -> ModelError:
+    return ModelError(
+        f"Cannot download {repo_id}: this machine is offline or Hugging Face cannot be reached, "
+        f"and the model is not in the local cache. Download it on a connected machine "
+        f"(or choose a local model folder)."
+    )
+
+
+def _hub_errors(repo_id: str, action: str):
+    """A context that turns huggingface_hub's exceptions into one ModelError a user can act on."""
+    import contextlib
+
+    from huggingface_hub import errors as hf_errors
+
+    @contextlib.contextmanager
+    def translate():
+        try:
+            yield
+        except (hf_errors.OfflineModeIsEnabled, hf_errors.LocalEntryNotFoundError):
+            raise _offline_error(repo_id) from None
+        except hf_errors.GatedRepoError:
+            raise ModelError(f"{repo_id} is gated on Hugging Face: accept its licence there and log in with `hf auth login`") from None
+        except hf_errors.RepositoryNotFoundError:
+            raise ModelError(f"{repo_id} does not exist on Hugging Face (or it is private)") from None
+        except hf_errors.HfHubHTTPError as exc:
+            raise ModelError(f"{action} {repo_id} failed: {exc}") from None
+        except OSError as exc:  # connection refused, DNS failure, disk full
+            raise ModelError(f"{action} {repo_id} failed: {exc}") from None
+
+    return translate()
+
+
+def cached_model(repo_id: str) -> Path | None:
+    """The folder of ``repo_id`` in the local Hugging Face cache when it has a config.json; no network."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub import errors as hf_errors
+
+    try:
+        folder = Path(snapshot_download(repo_id, allow_patterns=ALLOW_PATTERNS, local_files_only=True))
+    except (hf_errors.LocalEntryNotFoundError, hf_errors.OfflineModeIsEnabled, OSError, ValueError):
+        return None
+    return folder if (folder / "config.json").is_file() else None
+
+
 def download_model(repo_id: str, progress: Progress | None = None, revision: str | None = None) -> Path:
     """Download (or find in the cache) a Hugging Face repo; clear messages when offline."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub import errors as hf_errors
 
     kwargs = {"allow_patterns": ALLOW_PATTERNS, "revision": revision}
     if progress is not None:
         kwargs["tqdm_class"] = _progress_tqdm(progress)
         progress(f"Looking up {repo_id} on Hugging Face", 0.0)
-    try:
+    with _hub_errors(repo_id, "Downloading"):
         folder = Path(snapshot_download(repo_id, **kwargs))
-    except (hf_errors.OfflineModeIsEnabled, hf_errors.LocalEntryNotFoundError) as exc:
-        raise ModelError(
-            f"Cannot download {repo_id}: this machine is offline or Hugging Face cannot be reached, "
-            f"and the model is not in the local cache. Download it on a connected machine "
-            f"(or choose a local model folder). Details: {exc}"
-        ) from None
-    except hf_errors.GatedRepoError:
-        raise ModelError(f"{repo_id} is gated on Hugging Face: accept its licence there and log in with `hf auth login`") from None
-    except hf_errors.RepositoryNotFoundError:
-        raise ModelError(f"{repo_id} does not exist on Hugging Face (or it is private)") from None
-    except hf_errors.HfHubHTTPError as exc:
-        raise ModelError(f"Downloading {repo_id} failed: {exc}") from None
-    except OSError as exc:  # connection refused, DNS failure, disk full
-        raise ModelError(f"Downloading {repo_id} failed: {exc}") from None
     if progress is not None:
         progress(f"Downloaded {repo_id}", 1.0)
     return check_model_folder(folder)
 
 
-def resolve_model(model: str, progress: Progress | None = None) -> Path:
-    """A local model folder for ``model`` (a path or a repo id), downloading if needed."""
+def _local_or_repo(model: str) -> tuple[Path | None, str | None]:
+    """``(existing path, None)`` or ``(None, repo id)``; a ModelError for anything else."""
     text = (model or "").strip()
     if not text:
         raise ModelError("no model chosen: give a model folder or a Hugging Face repo id")
     path = Path(text).expanduser()
     if path.exists():
-        return check_model_folder(path.resolve())
+        return path.resolve(), None
     if looks_like_repo_id(text):
-        return download_model(text, progress)
+        return None, text
     raise ModelError(f"{text} is neither a folder on this machine nor a Hugging Face repo id (owner/name)")
+
+
+def resolve_model(model: str, progress: Progress | None = None) -> Path:
+    """A local model folder for ``model``: a path, or a repo id from the cache, else downloaded."""
+    path, repo_id = _local_or_repo(model)
+    if path is not None:
+        return check_model_folder(path)
+    cached = cached_model(repo_id)
+    if cached is not None:
+        return check_model_folder(cached)
+    return download_model(repo_id, progress)
+
+
+def check_model_reachable(model: str) -> None:
+    """Raise ModelError now if ``resolve_model`` could not get ``model``; download no weights.
+
+    A folder must be a model folder; a repo id must be in the local cache or
+    on a reachable hub (its config.json is fetched into the cache, a few
+    kilobytes). Called before a run folder is made, so that a model that
+    cannot be had leaves nothing behind.
+    """
+    path, _ = _local_or_repo(model)
+    if path is not None:
+        check_model_folder(path)
+    else:
+        config_source(model)  # the cache, else the hub's config.json; a ModelError when neither
+
+
+def config_source(model: str) -> Path:
+    """Where a model's config.json can be read: a local folder or file, the cached folder of a
+    repo id, or (online) the repo's config.json alone, downloaded into the cache."""
+    path, repo_id = _local_or_repo(model)
+    if path is not None:
+        return path
+    cached = cached_model(repo_id)
+    if cached is not None:
+        return cached
+    from huggingface_hub import hf_hub_download
+
+    with _hub_errors(repo_id, "Downloading the config.json of"):
+        return Path(hf_hub_download(repo_id, "config.json"))
 
 
 def load_model(path: str | Path, adapter_path: str | Path | None = None, lazy: bool = False):

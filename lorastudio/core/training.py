@@ -119,7 +119,18 @@ class TrainingJob:
         if self._terminal is None:
             error = f"The training process {describe_exit(returncode)}."
             self._terminal = runs.mark_failed(self.run_dir, error, details=log_tail(self.run_dir))
+            self._write_reports_for_the_dead_child()
             yield self._terminal
+
+    def _write_reports_for_the_dead_child(self) -> None:
+        """A killed child wrote no report: write it here, so the run's files say it failed."""
+        try:
+            from lorastudio.core.report import write_reports
+
+            with open(self.run_dir / runs.WORKER_LOG, "a", encoding="utf-8") as log:
+                write_reports(self.run_dir, log=log)
+        except Exception:  # noqa: BLE001 - the failure is recorded already; the report is a bonus
+            pass
 
     def _send(self, command: str) -> None:
         with self._lock:
@@ -179,9 +190,12 @@ def prepare_data(config: TrainConfig, run_dir: Path) -> TrainConfig:
 
 def start_training(config: TrainConfig, root: str | os.PathLike | None = None, name: str | None = None) -> TrainingJob:
     """Check config and data, make the run folder, start the child; return the job."""
+    from lorastudio.core.models import check_model_reachable
+
     problems = validate_for_training(config)
     if problems:
         raise ConfigError(problems, "training")
+    check_model_reachable(config.model)  # before the run folder: a model not to be had leaves nothing
     run_dir = runs.create_run(config, root, name)
     try:
         used = prepare_data(config, run_dir)
