@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lorastudio.core import atomic
+from lorastudio.core.events import Event
 from lorastudio.core.report_advice import PeakPredictor, derive_advice
 from lorastudio.core.report_closing import conclusion, final, inference
 from lorastudio.core.report_data import VAL_ITER_OFFSET, RunFacts, collect
@@ -140,8 +141,12 @@ def write_report(
     lang: str = "en",
     formats: tuple[str, ...] | list[str] = FORMATS,
     predict_peak_gb: PeakPredictor | None = None,
+    ending: Event | None = None,
 ) -> list[Path]:
     """Write the report into the run folder; return the paths of the report files written.
+
+    ``ending`` is the run's terminal event when it is not in metrics.jsonl yet
+    (the training child writes the report just before it announces the end).
 
     The charts go to ``report_files/`` first (the Markdown links them), then
     each report file; every file is replaced atomically, so a reader (or a
@@ -153,7 +158,7 @@ def write_report(
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"no run folder at {run_dir}")
-    facts = collect(run_dir)
+    facts = collect(run_dir, ending)
     plots = _plots(facts, lang)
     blocks = build_blocks(facts, lang, predict_peak_gb, plots)
     if "md" in formats:
@@ -166,3 +171,24 @@ def write_report(
         atomic.write_text(path, text)
         written.append(path)
     return written
+
+
+def write_reports(run_dir: str | Path, predict_peak_gb: PeakPredictor | None = None, log=None,
+                  ending: Event | None = None) -> list[str]:
+    """Write the report in every language; return what went wrong, one line per language that failed.
+
+    For the end of a run: a report that cannot be written must never turn a
+    trained run into a failed one, so nothing is raised; each traceback goes
+    to ``log`` (a text stream: the run's worker.log) when one is given.
+    """
+    import traceback
+
+    problems = []
+    for lang in LANGUAGES:
+        try:
+            write_report(run_dir, lang=lang, predict_peak_gb=predict_peak_gb, ending=ending)
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            if log is not None:
+                print(traceback.format_exc(), file=log, flush=True)
+            problems.append(f"Writing the {lang} report failed: {exc}")
+    return problems

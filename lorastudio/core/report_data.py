@@ -26,7 +26,7 @@ from pathlib import Path
 
 from lorastudio.core import runs
 from lorastudio.core.config import TrainConfig
-from lorastudio.core.events import Failed, Finished, Started, Status, Stopped, TestReport, TrainReport, ValReport
+from lorastudio.core.events import Event, Failed, Finished, Started, Status, Stopped, TestReport, TrainReport, ValReport
 
 # ValReport.iteration + this = the "Iter N" mlx-lm prints for that validation.
 VAL_ITER_OFFSET = 1
@@ -298,15 +298,19 @@ def _model_path(run_dir: Path, config: TrainConfig | None) -> str:
     return config.model if config else ""
 
 
-def collect(run_dir: str | Path) -> RunFacts:
-    """Read a run folder into ``RunFacts``; damaged or missing files become messages, never crashes."""
+def collect(run_dir: str | Path, ending: Event | None = None) -> RunFacts:
+    """Read a run folder into ``RunFacts``; damaged or missing files become messages, never crashes.
+
+    ``ending``: the run's terminal event, read as the last line of metrics.jsonl when it is not
+    written there yet.
+    """
     run_dir = Path(run_dir)
     config, config_error = None, ""
     try:
         config = runs.load_config(run_dir)
     except Exception as exc:  # noqa: BLE001 - a damaged config still gets a report
         config_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    events = runs.read_metrics(run_dir)
+    events = runs.read_metrics(run_dir) + ([ending] if ending is not None else [])
     status = runs.read_status(run_dir)
     environment, _ = _read_json(run_dir / ENVIRONMENT)
     evaluation, evaluation_error = _read_json(run_dir / EVALUATION)

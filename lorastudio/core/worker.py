@@ -82,28 +82,24 @@ class Recorder:
             runs.write_status(self.run_dir, "failed", pid=None, message=event.error)
 
 
-def after_training(run_dir: Path, emit, finished: bool) -> None:
-    """Evaluate a finished run (base vs adapter) and write its reports, English and Chinese.
+def after_training(run_dir: Path, emit, ended: Event) -> None:
+    """Evaluate a finished run (base vs adapter) and write its reports (English and Chinese) as ``ended`` says it ended.
 
     Failures here are reported and never turn a trained run into a failed one.
     """
     from lorastudio.core.estimate import predict_peak_gb
     from lorastudio.core.evaluation import evaluate_run
-    from lorastudio.core.report import write_report
+    from lorastudio.core.report import write_reports
 
-    if finished:
+    if isinstance(ended, Finished):
         try:
             evaluate_run(run_dir, status=lambda text: emit(Status("evaluate", text)))
         except Exception as exc:  # noqa: BLE001 - the adapter is trained and saved already
             print(traceback.format_exc(), file=sys.stderr, flush=True)
             emit(Status("evaluate", f"Evaluation failed: {exc}"))
     emit(Status("report", "Writing the training report"))
-    for lang in ("en", "zh"):
-        try:
-            write_report(run_dir, lang=lang, predict_peak_gb=predict_peak_gb)
-        except Exception as exc:  # noqa: BLE001
-            print(traceback.format_exc(), file=sys.stderr, flush=True)
-            emit(Status("report", f"Writing the {lang} report failed: {exc}"))
+    for problem in write_reports(run_dir, predict_peak_gb=predict_peak_gb, log=sys.stderr, ending=ended):
+        emit(Status("report", problem))
 
 
 def _read_commands(control: Control) -> None:
@@ -146,7 +142,9 @@ def main(run_dir: str, resume: bool = False) -> int:
             atomic.write_json(run_path / ENVIRONMENT, describe_machine())
         ended = train_run(run_path, recorder.emit, control, resume=resume, emit_terminal=False)
         gc.collect()  # let the training model go before evaluation loads the model again
-        after_training(run_path, recorder.emit, finished=isinstance(ended, Finished))
+        # The reports describe the run as it ended; the end itself is announced (and recorded)
+        # once the evaluation and the reports are done, so a listener can open them at once.
+        after_training(run_path, recorder.emit, ended)
         recorder.emit(ended)
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the run's files
@@ -161,11 +159,10 @@ def main(run_dir: str, resume: bool = False) -> int:
         failed = Failed(error=error, details=details[-4000:], iteration=recorder.iteration or None)
         recorder.metrics.write(failed)  # the report of a failed run says why
         try:
-            from lorastudio.core.report import write_report
+            from lorastudio.core.report import write_reports
 
-            for lang in ("en", "zh"):
-                write_report(run_path, lang=lang)
-        except Exception:  # noqa: BLE001 - the failure itself is what matters
+            write_reports(run_path, log=sys.stderr)
+        except Exception:  # noqa: BLE001 - the failure itself is what matters (even a broken import)
             print(traceback.format_exc(), file=sys.stderr, flush=True)
         recorder.emit(failed, record=False)
         return 1
