@@ -1,7 +1,7 @@
 """Measure real training peaks and compare them with the memory and time estimate.
 
 Each configuration trains a few steps in a fresh training child
-(``lorastudio.core.training.start_training(...).run_to_end()``): the peak MLX
+(``lorastudio.core.train.jobs.start_training(...).run_to_end()``): the peak MLX
 reports (``mx.get_peak_memory()``, the ``peak_memory_gb`` of the run's
 ``train_report`` events) is per process, so every configuration gets its own.
 The examples are longer than ``max_seq_length``, so every batch is cut to
@@ -13,7 +13,7 @@ are ``batch[:, :-1]``) and the measured length is the one asked for.
     python bench/calibrate_memory.py --json out.json
     python bench/calibrate_memory.py --probes 40     # random llama shapes, one training step each
 
-``--probes`` is how the coefficients of ``lorastudio.core.estimate_memory``
+``--probes`` is how the coefficients of ``lorastudio.core.estimate.memory``
 were found: random llama models (no tokenizer, no files) train a few compiled
 steps exactly as the engine does, each in a fresh process, and their peak is
 set beside the estimate. Tens of them run in minutes.
@@ -94,7 +94,7 @@ def write_long_dataset(folder: Path, length: int, examples: int = 8) -> Path:
 
 
 def case_config(case: Case, model_dir: Path, data_dir: Path, iters: int = 3):
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     lora = {"rank": case.rank, "scale": 10.0, "dropout": 0.0, "keys": list(case.keys) if case.keys else None}
     return TrainConfig(
@@ -116,8 +116,8 @@ def case_config(case: Case, model_dir: Path, data_dir: Path, iters: int = 3):
 
 def measure(config, runs_root: Path) -> dict:
     """Train ``config`` in a fresh child; its peak (GB) and the seconds of its last step."""
-    from lorastudio.core.events import Failed, TrainReport
-    from lorastudio.core.training import start_training
+    from lorastudio.core.runs.events import Failed, TrainReport
+    from lorastudio.core.train.jobs import start_training
 
     job = start_training(config, root=runs_root)
     reports = []
@@ -135,11 +135,11 @@ def measure(config, runs_root: Path) -> dict:
 
 def model_folder(name: str, work: Path) -> Path:
     if name == "tiny":
-        from lorastudio.core.tiny import build_tiny_model
+        from lorastudio.core.models.tiny import build_tiny_model
 
         folder = work / "tiny-llama"
         return folder if (folder / "config.json").is_file() else build_tiny_model(folder)
-    from lorastudio.core.demo_model import import_demo_model
+    from lorastudio.core.models.demo_model import import_demo_model
 
     return import_demo_model(work / "models", dtype="float32")
 
@@ -152,8 +152,8 @@ def run_cases(cases: list[Case], work: Path, iters: int = 3, out=sys.stdout) -> 
     ``estimate_speed.STEP_EFFICIENCY`` holds) compares like with like on a
     machine whose load changes.
     """
-    from lorastudio.core import estimate_speed
-    from lorastudio.core.estimate import estimate_for_config
+    from lorastudio.core.estimate import speed as estimate_speed
+    from lorastudio.core.estimate.forecast import estimate_for_config
 
     rows = []
     header = (f"{'configuration':<52} {'estimate':>9} {'measured':>9} {'error':>7} "
@@ -221,7 +221,7 @@ def random_probes(count: int, seed: int = 0) -> list[dict]:
 
 
 def _probe_config(spec: dict):
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     return TrainConfig(num_layers=spec["num_layers"], grad_checkpoint=spec["grad_checkpoint"]).replace(
         lora_parameters={"rank": 8, "keys": spec["keys"]})
@@ -235,8 +235,8 @@ def probe_one(spec: dict) -> dict:
     import mlx.nn as nn
     from mlx_lm.tuner.trainer import default_loss, grad_checkpoint
 
-    from lorastudio.core.engine import build_optimizer
-    from lorastudio.core.model_info import apply_fine_tune, build_skeleton
+    from lorastudio.core.tuner.loop import build_optimizer
+    from lorastudio.core.models.info import apply_fine_tune, build_skeleton
 
     model = build_skeleton(spec["model"])
     mx.eval(model.parameters())
@@ -270,7 +270,7 @@ def probe_one(spec: dict) -> dict:
 def run_probes(count: int, work: Path, out=sys.stdout) -> list[dict]:
     import subprocess
 
-    from lorastudio.core.estimate_memory import describe, step_memory
+    from lorastudio.core.estimate.memory import describe, step_memory
 
     rows = []
     print(f"{'probe':<72} {'estimate':>9} {'measured':>9} {'error':>7}", file=out)

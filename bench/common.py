@@ -119,7 +119,7 @@ def environment(changes: dict):
 
 def fast_blas_path() -> str | None:
     """The OpenBLAS that lorastudio loads on this machine (None: none found, or not Linux)."""
-    from lorastudio.core import blas  # the parent may import lorastudio; children of mlx-lm never do
+    from lorastudio.core.base import blas  # the parent may import lorastudio; children of mlx-lm never do
 
     if sys.platform != "linux" or blas.bundled_blas() is None:
         return None
@@ -129,7 +129,7 @@ def fast_blas_path() -> str | None:
 def blas_env(mode: str, for_mlx_lm: bool) -> dict:
     """Environment changes that give a child the BLAS ``mode`` ("fast" or "bundled").
 
-    LoRA Studio loads OpenBLAS itself (``lorastudio.core.blas``) unless
+    LoRA Studio loads OpenBLAS itself (``lorastudio.core.base.blas``) unless
     ``LORASTUDIO_BLAS=bundled``; the mlx-lm child gets the very same library
     through ``LD_PRELOAD``, which resolves MLX's BLAS symbols the same way.
     """
@@ -143,7 +143,7 @@ def blas_env(mode: str, for_mlx_lm: bool) -> dict:
 
 def loaded_blas() -> str:
     """Which BLAS library this process has mapped (read after MLX is imported)."""
-    from lorastudio.core.blas import loaded_library  # MLX is loaded by now: importing changes nothing
+    from lorastudio.core.base.blas import loaded_library  # MLX is loaded by now: importing changes nothing
 
     return loaded_library()
 

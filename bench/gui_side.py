@@ -70,8 +70,8 @@ def gui_train(args: dict) -> dict:
 
     from PySide6.QtCore import QTimer
 
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.events import Failed, Started, TrainReport, ValReport
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.runs.events import Failed, Started, TrainReport, ValReport
     from lorastudio.ui.app import create_application
     from lorastudio.ui.panels.train_panel import TrainPanel
     from lorastudio.ui.state import AppState
@@ -136,7 +136,7 @@ def gui_chat(args: dict) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QPlainTextEdit
 
-    from lorastudio.core.chat_settings import SamplingSettings
+    from lorastudio.core.chat.settings import SamplingSettings
     from lorastudio.ui.app import create_application
     from lorastudio.ui.chat_controller import ChatController
 

@@ -1,4 +1,4 @@
-"""The training child (``lorastudio.core.worker``) with its batches noted, for useful-token counts.
+"""The training child (``lorastudio.core.train.worker``) with its batches noted, for useful-token counts.
 
 ``python -m bench.observed_worker RUN OBS.json [--resume]`` wraps
 ``BatchStream.next`` so that each training batch's rows, width, real tokens
@@ -6,7 +6,7 @@
 worker's own ``main`` unchanged; the list is written to OBS.json at the end.
 The events (and so the reported timings, taken around the step only) are the
 worker's own. The benchmark starts it through ``start_training`` by swapping
-``lorastudio.core.training.worker_command`` (see ``bench.train_cases``).
+``lorastudio.core.train.jobs.worker_command`` (see ``bench.train_cases``).
 
 Main thread of the training child.
 """
@@ -21,7 +21,8 @@ import lorastudio  # noqa: F401  (the fast BLAS first, as in the real worker)
 
 
 def main(argv: list[str]) -> int:
-    from lorastudio.core import batching, worker
+    from lorastudio.core.tuner import batching
+    from lorastudio.core.train import worker
 
     run_dir, obs_path = argv[0], Path(argv[1])
     seen: list[dict] = []

@@ -26,8 +26,8 @@ from bench.common import child_main, loaded_blas, reports_of
 
 def prepare_models(args: dict) -> dict:
     """Import or build the models the benchmarks need into ``args["models_dir"]``; their folders."""
-    from lorastudio.core.demo_model import import_demo_model
-    from lorastudio.core.tiny import build_tiny_model
+    from lorastudio.core.models.demo_model import import_demo_model
+    from lorastudio.core.models.tiny import build_tiny_model
 
     models = Path(args["models_dir"])
     out = {}
@@ -78,10 +78,10 @@ def engine_inprocess(args: dict) -> dict:
     A diagnostic beside the product's paths: it tells the training loop's own
     speed apart from what reporting costs around it.
     """
-    from lorastudio.core import runs
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.engine import train_run
-    from lorastudio.core.events import TrainReport, ValReport
+    from lorastudio.core.runs import folder as runs
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.tuner.loop import train_run
+    from lorastudio.core.runs.events import TrainReport, ValReport
 
     config = TrainConfig.load(args["config"])
     run_dir = runs.create_run(config, args["runs_root"])
@@ -102,7 +102,7 @@ def generate(args: dict) -> dict:
     tic = time.perf_counter()
     import mlx.core as mx
 
-    from lorastudio.core.chat import ChatEngine, SamplingSettings
+    from lorastudio.core.chat.engine import ChatEngine, SamplingSettings
 
     settings = SamplingSettings(max_tokens=args["max_tokens"])
     # A fresh conversation per prompt and no cache reuse: the same work as mlx_lm.generate.

@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _machine(work: Path) -> dict:
     """describe_machine() as the training child sees it (MLX imported in a child, not here)."""
-    code = "import json, lorastudio; from lorastudio.core.environment import describe_machine; print(json.dumps(describe_machine()))"
+    code = "import json, lorastudio; from lorastudio.core.base.environment import describe_machine; print(json.dumps(describe_machine()))"
     import subprocess
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=base_env(work), cwd=ROOT)

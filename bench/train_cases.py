@@ -51,7 +51,7 @@ def case_config(model_dir: str, model_key: str, iters: int, batching: str = "mlx
     ``iters`` must be a multiple of ``report_every``: mlx-lm computes a report's
     steps/s as ``steps_per_report / time``, which is wrong for a shorter last report.
     """
-    from lorastudio.core.demo import demo_config
+    from lorastudio.core.train.demo import demo_config
 
     if iters % report_every:
         raise ValueError(f"iters ({iters}) must be a multiple of report_every ({report_every})")
@@ -90,7 +90,7 @@ def _observed_worker(obs_path: Path):
     """Start the training child as ``bench.observed_worker`` (the worker's main, its batches noted)."""
     import sys
 
-    from lorastudio.core import training
+    from lorastudio.core.train import jobs as training
 
     real = training.worker_command
 
@@ -107,8 +107,8 @@ def _observed_worker(obs_path: Path):
 
 def run_ours(config, work: Path, observe: bool = False, blas: str = "fast") -> dict:
     """The product's headless path: the training child started by ``start_training``."""
-    from lorastudio.core.events import Failed, TrainReport, ValReport
-    from lorastudio.core.training import start_training
+    from lorastudio.core.runs.events import Failed, TrainReport, ValReport
+    from lorastudio.core.train.jobs import start_training
 
     folder = _fresh(work / "ours")
     obs_path = folder / "batches.json"

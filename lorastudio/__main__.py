@@ -23,14 +23,14 @@ def main(argv: list[str] | None = None) -> int:
         # Finder on older macOS passes -psn_0_NNN (a process serial number) to apps.
         argv = [a for a in argv if not a.startswith("-psn_")]
     if argv[:1] == ["_train-worker"]:
-        from lorastudio.core.worker import main as worker_main
+        from lorastudio.core.train.worker import main as worker_main
 
         return worker_main(argv[1], resume="--resume" in argv[2:])
     if argv[:1] == ["--self-test"]:
         from lorastudio.selftest import main as selftest_main
 
         return selftest_main(argv[1:])
-    from lorastudio.cli import main as cli_main
+    from lorastudio.cli.main import main as cli_main
 
     return cli_main(argv)
 

@@ -190,7 +190,7 @@ def write_tiny_dataset(folder: Path) -> Path:
 
 def tiny_model(ctx: Context) -> Path:
     if ctx.model_dir is None:
-        from lorastudio.core.tiny import build_tiny_model
+        from lorastudio.core.models.tiny import build_tiny_model
 
         ctx.model_dir = build_tiny_model(ctx.workdir / "tiny-model")
     return ctx.model_dir
@@ -201,8 +201,8 @@ def tiny_model(ctx: Context) -> Path:
 
 def check_resources(ctx: Context) -> str:
     """The read-only resources are found, and user data goes outside the bundle."""
-    from lorastudio.core.demo_model import smollm2_gguf_path
-    from lorastudio.core.paths import resources_dir
+    from lorastudio.core.models.demo_model import smollm2_gguf_path
+    from lorastudio.core.base.paths import resources_dir
 
     root = resources_dir()
     wanted = {
@@ -259,7 +259,7 @@ def check_mlx(ctx: Context) -> str:
             name = f" ({mx.device_info().get('device_name', '')})"
         except Exception:  # noqa: BLE001 - only decoration
             name = ""
-    from lorastudio.core import blas
+    from lorastudio.core.base import blas
 
     cpu_math = "" if device != mx.cpu else f", CPU math: {blas.describe()}"
     return f"mlx {versions['mlx']}, mlx-lm {versions['mlx-lm']}; a kernel ran on {device}{name}{cpu_math}"
@@ -304,7 +304,7 @@ def check_window(ctx: Context) -> str:
     ctx.log_file = setup_logging()
     install_excepthook(lambda: ctx.window)
     settings = Settings(QSettings(str(ctx.workdir / "settings.ini"), QSettings.Format.IniFormat))
-    from lorastudio.core.paths import runs_root
+    from lorastudio.core.base.paths import runs_root
 
     ctx.window = build_main_window(settings, runs_root=runs_root())
     ctx.window.resize(1200, 780)
@@ -375,10 +375,10 @@ def check_error_dialog(ctx: Context) -> str:
 
 def check_training(ctx: Context) -> str:
     """The tiny model trains for two steps in the training child (the app itself when frozen)."""
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.events import Finished, TrainReport
-    from lorastudio.core.paths import runs_root
-    from lorastudio.core.training import log_tail, start_training, worker_command
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.runs.events import Finished, TrainReport
+    from lorastudio.core.base.paths import runs_root
+    from lorastudio.core.train.jobs import log_tail, start_training, worker_command
 
     model = tiny_model(ctx)
     data = write_tiny_dataset(ctx.workdir / "data")
@@ -411,7 +411,7 @@ def check_training(ctx: Context) -> str:
 
 def check_generation(ctx: Context) -> str:
     """The chat engine loads the tiny model with the trained adapter and generates tokens."""
-    from lorastudio.core.chat import ChatEngine, SamplingSettings
+    from lorastudio.core.chat.engine import ChatEngine, SamplingSettings
 
     adapter = ctx.run_dir if ctx.run_dir is not None and (ctx.run_dir / "adapters.safetensors").is_file() else None
     engine = ChatEngine(tiny_model(ctx), adapter=adapter)
@@ -506,7 +506,7 @@ def _close_window(ctx: Context) -> None:
 
 def run_self_test(png: Path | None = None, out: TextIO | None = None) -> int:
     from lorastudio import __version__
-    from lorastudio.core.paths import data_home, log_dir
+    from lorastudio.core.base.paths import data_home, log_dir
 
     out = out or sys.stdout
     user_home, user_log = data_home(), log_dir()  # before this process is pointed at its temporary home

@@ -24,12 +24,12 @@ MIN_MACOS = "14.0"
 
 
 def version() -> str:
-    """``lorastudio.__version__``, read from the source."""
-    tree = ast.parse((ROOT / "lorastudio" / "__init__.py").read_text(encoding="utf-8"))
+    """``lorastudio.__version__``, read from the source (``lorastudio/_version.py``)."""
+    tree = ast.parse((ROOT / "lorastudio" / "_version.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
             return str(ast.literal_eval(node.value))
-    raise SystemExit("app_info: no __version__ in lorastudio/__init__.py")
+    raise SystemExit("app_info: no __version__ in lorastudio/_version.py")
 
 
 def info_plist(app_version: str | None = None) -> dict:

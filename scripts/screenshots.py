@@ -29,10 +29,10 @@ SIZE = (1280, 820)
 
 def ensure_runs(home: Path) -> list[Path]:
     """The demo model and two finished demo runs (the second with a higher rank), made once."""
-    from lorastudio.core import runs
-    from lorastudio.core.demo import demo_config
-    from lorastudio.core.demo_model import demo_model_dtype, import_demo_model
-    from lorastudio.core.training import start_training
+    from lorastudio.core.runs import folder as runs
+    from lorastudio.core.train.demo import demo_config
+    from lorastudio.core.models.demo_model import demo_model_dtype, import_demo_model
+    from lorastudio.core.train.jobs import start_training
 
     model = import_demo_model(home / "models", demo_model_dtype())
     existing = [r.path for r in runs.list_runs(home / "runs") if r.state == "finished"]
@@ -63,7 +63,7 @@ def wait(app, seconds: float, until=None) -> None:
 def shoot(home: Path, out: Path, theme: str, lang: str, run_dirs: list[Path]) -> None:
     from PySide6.QtCore import QSettings
 
-    from lorastudio.core.demo import demo_config
+    from lorastudio.core.train.demo import demo_config
     from lorastudio.ui.app import build_main_window, create_application
     from lorastudio.ui.settings import Settings
 

@@ -26,7 +26,7 @@ def isolated_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     """A 2-layer random llama chat model folder with its own tokenizer."""
-    from lorastudio.core.tiny import build_tiny_model
+    from lorastudio.core.models.tiny import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
 
@@ -34,7 +34,7 @@ def tiny_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def smollm2_f32(tmp_path_factory):
     """SmolLM2-135M-Instruct imported from its GGUF as a float32 MLX folder (built once per session)."""
-    from lorastudio.core.demo_model import import_demo_model
+    from lorastudio.core.models.demo_model import import_demo_model
 
     return import_demo_model(tmp_path_factory.mktemp("models"), dtype="float32")
 
@@ -50,7 +50,7 @@ def run_mlx_lm(*args, timeout=600):
     import subprocess
     import sys
 
-    from lorastudio.core import blas
+    from lorastudio.core.base import blas
 
     return subprocess.run([sys.executable, "-m", "mlx_lm", *args], capture_output=True, text=True,
                           timeout=timeout, env=blas.child_env())
@@ -90,7 +90,7 @@ def tiny_data(tmp_path_factory):
 @pytest.fixture
 def tiny_config(tiny_model, tiny_data):
     """A fast LoRA config for the tiny model (2 layers, rank 4, 6 steps)."""
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     return TrainConfig(
         model=str(tiny_model),

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from lorastudio.core import blas
+from lorastudio.core.base import blas
 
-CHILD = "import mlx.core as mx; a = mx.ones((64, 64)); mx.eval(a @ a); from lorastudio.core.blas import loaded_library; print(loaded_library())"
+CHILD = "import mlx.core as mx; a = mx.ones((64, 64)); mx.eval(a @ a); from lorastudio.core.base.blas import loaded_library; print(loaded_library())"
 PURE_CHILD = (
     "import mlx.core as mx; a = mx.ones((64, 64)); mx.eval(a @ a); import sys; "
     "assert 'lorastudio' not in sys.modules; "

@@ -14,9 +14,9 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from lorastudio.core import runs
-from lorastudio.core.chat import AdapterError, AnswerStats, ChatEngine, ChatTemplateError, SamplingSettings
-from lorastudio.core.chat_adapters import resolve_adapter
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.chat.engine import AdapterError, AnswerStats, ChatEngine, ChatTemplateError, SamplingSettings
+from lorastudio.core.chat.adapters import resolve_adapter
 
 PROMPT = "Question 3: what about LoRA?"
 GREEDY = SamplingSettings(max_tokens=24)
@@ -33,8 +33,8 @@ def sampled(seed, **changes):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_model, tiny_data):
     """Two real runs on the tiny model: 'lora' (rank 4, 2 layers, all linear) and 'dora' (rank 2, 1 layer, q/v)."""
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.engine import train_run
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.tuner.loop import train_run
 
     root = tmp_path_factory.mktemp("chat-runs")
     base = TrainConfig(
@@ -233,7 +233,7 @@ def test_missing_adapters_say_what_is_wrong(engine, trained, tiny_model, tmp_pat
 def test_adapter_of_another_model_is_refused_and_the_engine_keeps_its_adapter(tiny_model, trained, tmp_path):
     import re
 
-    from lorastudio.core.tiny import build_tiny_model
+    from lorastudio.core.models.tiny import build_tiny_model
 
     other = build_tiny_model(tmp_path / "narrow", hidden_size=32)
     engine = ChatEngine(other, runs_dir=trained)
@@ -248,7 +248,7 @@ def test_adapter_of_another_model_is_refused_and_the_engine_keeps_its_adapter(ti
 
     # a failed switch keeps the adapter that was attached
     own = runs.create_run(runs.load_config(trained / "dora").replace(model=str(other)), tmp_path / "runs", name="own")
-    from lorastudio.core.engine import train_run
+    from lorastudio.core.tuner.loop import train_run
 
     train_run(own, lambda event: None)
     engine.set_adapter(own)
@@ -492,7 +492,7 @@ def test_engine_lives_on_its_own_thread(tiny_model, trained):
 def run_main(args, stdin_text, monkeypatch, capsys):
     import io
 
-    from lorastudio.cli import main
+    from lorastudio.cli.main import main
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
     code = main(args)
@@ -502,7 +502,7 @@ def run_main(args, stdin_text, monkeypatch, capsys):
 
 @pytest.mark.parametrize("command", ["chat", "generate"])
 def test_help(command, capsys):
-    from lorastudio.cli import main
+    from lorastudio.cli.main import main
 
     with pytest.raises(SystemExit):
         main([command, "--help"])
@@ -593,8 +593,8 @@ def test_command_line_errors_are_one_line(tiny_model, trained, tmp_path, monkeyp
 def test_smollm2_with_a_short_adapter_equals_mlx_lm(smollm2_f32, tmp_path):
     from mlx_lm import generate
 
-    from lorastudio.core.demo import demo_config
-    from lorastudio.core.engine import train_run
+    from lorastudio.core.train.demo import demo_config
+    from lorastudio.core.tuner.loop import train_run
 
     config = demo_config(smollm2_f32).replace(
         iters=4, num_layers=4, steps_per_eval=100, steps_per_report=4, val_batches=1, save_every=100,

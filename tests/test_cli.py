@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from lorastudio.cli import build_parser, main
-from lorastudio.core.paths import resources_dir
+from lorastudio.cli.main import build_parser, main
+from lorastudio.core.base.paths import resources_dir
 
 COMMANDS = [["train"], ["resume"], ["runs"], ["data", "check"], ["model", "info"], ["import-gguf"], ["demo"],
             ["chat"], ["generate"], ["report"], ["fuse"]]
@@ -77,7 +77,7 @@ def test_ctrl_c_stops_cleanly_and_saves(tiny_config, tmp_path):
 
 
 def test_runs_list_show_delete(tiny_config, tmp_path, capsys):
-    from lorastudio.core.training import start_training
+    from lorastudio.core.train.jobs import start_training
 
     root = str(tmp_path / "runs")
     job = start_training(tiny_config.replace(iters=2), root=root)
@@ -112,7 +112,7 @@ def test_model_info_on_a_bare_config_with_the_seed_preset(capsys):
 
 
 def test_model_info_with_a_config_file(tiny_model, tmp_path, capsys):
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     config_file = tmp_path / "c.yaml"
     TrainConfig(num_layers=1).replace(lora_parameters={"rank": 2, "scale": 1.0, "dropout": 0.0}).save(config_file)
@@ -156,7 +156,7 @@ def test_cpu_advice_and_float32_copy(tiny_model, tiny_data, tmp_path):
     """A 4-bit model on the CPU gets the advice; --float32 trains a float32 copy instead."""
     from mlx_lm import convert
 
-    from lorastudio.core.models import cpu_training_advice, weight_kind
+    from lorastudio.core.models.loading import cpu_training_advice, weight_kind
 
     q4 = tmp_path / "q4"
     convert(str(tiny_model), mlx_path=str(q4), quantize=True, q_group_size=32, q_bits=4)
@@ -173,16 +173,16 @@ def test_cpu_advice_and_float32_copy(tiny_model, tiny_data, tmp_path):
     assert copied.returncode == 0, copied.stderr
     copy = tmp_path / "home" / "models" / "q4-f32"
     assert weight_kind(copy) == "float32"
-    from lorastudio.core import runs
+    from lorastudio.core.runs import folder as runs
 
     newest = runs.list_runs(tmp_path / "runs")[0]
     assert newest.model == str(copy)
 
 
 def test_openblas_is_loaded_before_mlx():
-    code = "import lorastudio, mlx.core as mx; from lorastudio.core import blas; print(blas.describe()); print(open('/proc/self/maps').read().count('openblas'))"
+    code = "import lorastudio, mlx.core as mx; from lorastudio.core.base import blas; print(blas.describe()); print(open('/proc/self/maps').read().count('openblas'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    from lorastudio.core.blas import find_fast_blas
+    from lorastudio.core.base.blas import find_fast_blas
 
     if find_fast_blas() is None:
         pytest.skip("no OpenBLAS installed here (scripts/setup.sh installs libopenblas0-pthread)")

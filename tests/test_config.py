@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_mlx_lm
-from lorastudio.core.config import ConfigError, TrainConfig, field_help, load_yaml
-from lorastudio.core.presets import get_preset, list_presets
+from lorastudio.core.config.train_config import ConfigError, TrainConfig, field_help, load_yaml
+from lorastudio.core.config.presets import get_preset, list_presets
 
 # Every key mlx_lm.lora reads from a config file (its CONFIG_DEFAULTS and parser).
 MLX_LM_KEYS = {

@@ -1,4 +1,4 @@
-"""Token statistics and the example preview (lorastudio.core.data_stats), checked against mlx-lm itself."""
+"""Token statistics and the example preview (lorastudio.core.data.stats), checked against mlx-lm itself."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lorastudio.core import data_preview
-from lorastudio.core.data_stats import (
+from lorastudio.core.data import preview as data_preview
+from lorastudio.core.data.stats import (
     DatasetStats,
     Preview,
     TokenPiece,
@@ -21,7 +21,8 @@ from lorastudio.core.data_stats import (
     loss_positions,
     preview,
 )
-from lorastudio.core.datasets import DataKeys, DatasetError, check_dataset, to_mlx_dataset
+from lorastudio.core.data.datasets import DatasetError, check_dataset, to_mlx_dataset
+from lorastudio.core.data.keys import DataKeys
 
 
 def chat(*turns: str, system: str | None = None) -> dict:
@@ -339,7 +340,7 @@ def test_text_preview_pieces_always_join(tok, text):
 
 
 def test_importing_stays_cheap():
-    code = ("import sys, lorastudio.core.datasets, lorastudio.core.data_stats; "
+    code = ("import sys, lorastudio.core.data.datasets, lorastudio.core.data.stats; "
             "print(sorted(m for m in ('mlx_lm', 'transformers', 'numpy', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

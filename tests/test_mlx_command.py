@@ -5,9 +5,9 @@ import shlex
 import pytest
 import yaml
 
-from lorastudio.core.config import BATCHINGS, TrainConfig
-from lorastudio.core.mlx_command import FLAGS, MLX_DEFAULTS, format_number, mlx_lora_command
-from lorastudio.core.presets import get_preset
+from lorastudio.core.config.train_config import BATCHINGS, TrainConfig
+from lorastudio.core.config.mlx_command import FLAGS, MLX_DEFAULTS, format_number, mlx_lora_command
+from lorastudio.core.config.presets import get_preset
 
 
 def mlx_args(command_line: str) -> dict:

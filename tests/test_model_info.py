@@ -5,11 +5,11 @@ import resource
 
 import pytest
 
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.model_info import ModelInfoError, TrainableCount, model_facts, trainable_count
-from lorastudio.core.models import ModelError, check_model_folder, resolve_model
-from lorastudio.core.paths import resources_dir
-from lorastudio.core.presets import get_preset
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.models.info import ModelInfoError, TrainableCount, model_facts, trainable_count
+from lorastudio.core.models.loading import ModelError, check_model_folder, resolve_model
+from lorastudio.core.base.paths import resources_dir
+from lorastudio.core.config.presets import get_preset
 
 QWEN_14B = resources_dir() / "model-configs" / "DeepSeek-R1-Distill-Qwen-14B.json"
 

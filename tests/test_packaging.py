@@ -375,10 +375,10 @@ def hooks_restored(monkeypatch):
 
 
 def _recorded_dialogs(monkeypatch) -> list:
-    from lorastudio.ui import dialogs
+    from lorastudio.ui import error_dialog
 
     shown = []
-    monkeypatch.setattr(dialogs, "show_error_details",
+    monkeypatch.setattr(error_dialog, "show_error_details",
                         lambda parent, message, details: shown.append((message, details, threading.current_thread().name)))
     return shown
 

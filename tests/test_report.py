@@ -9,15 +9,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lorastudio.cli import main
-from lorastudio.core import atomic, report_advice, runs
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.events import Failed, Finished, Started, Stopped, TestReport, TrainReport, ValReport
-from lorastudio.core.report import render_html, render_markdown, render_plots, write_report
-from lorastudio.core.report_advice import derive_advice, memory_headroom
-from lorastudio.core.report_data import collect
-from lorastudio.core.report_i18n import STRINGS
-from lorastudio.core.svg_plot import Series, line_chart, nice_ticks
+from lorastudio.cli.main import main
+from lorastudio.core.base import atomic
+from lorastudio.core.report import advice as report_advice
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.runs.events import Failed, Finished, Started, Stopped, TestReport, TrainReport, ValReport
+from lorastudio.core.report.writer import render_html, render_markdown, render_plots, write_report
+from lorastudio.core.report.advice import derive_advice, memory_headroom
+from lorastudio.core.report.facts import collect
+from lorastudio.core.report.i18n import STRINGS
+from lorastudio.core.report.svg_plot import Series, line_chart, nice_ticks
 
 GB = 1e9
 
@@ -136,8 +138,8 @@ def check_html(text: str) -> HTMLChecker:
 
 @pytest.fixture(scope="module")
 def real_run(tiny_model, tiny_data, tmp_path_factory):
-    from lorastudio.core.engine import Control, train_run
-    from lorastudio.core.environment import describe_machine
+    from lorastudio.core.tuner.loop import Control, train_run
+    from lorastudio.core.base.environment import describe_machine
 
     config = TrainConfig(
         model=str(tiny_model), data=str(tiny_data), num_layers=2, batch_size=4, iters=10, learning_rate=1e-3,

@@ -9,8 +9,8 @@ and neither may say it is still running.
 
 import pytest
 
-from lorastudio.core.events import CheckpointSaved, Failed, Finished, Stopped, TrainReport
-from lorastudio.core.training import resume_training, start_training
+from lorastudio.core.runs.events import CheckpointSaved, Failed, Finished, Stopped, TrainReport
+from lorastudio.core.train.jobs import resume_training, start_training
 
 STILL_RUNNING = ("in progress", "still running", "so far", "仍在进行中", "目前已有")
 

@@ -111,7 +111,7 @@ def test_a_model_mlx_lm_cannot_load_fails_training_and_generation_by_name(tmp_pa
 
 
 def test_missing_resources_are_each_named(tmp_path, monkeypatch):
-    from lorastudio.core import paths
+    from lorastudio.core.base import paths
 
     empty = tmp_path / "resources"
     empty.mkdir()

@@ -2,10 +2,10 @@
 
 import pytest
 
-from lorastudio.core import runs
-from lorastudio.core.demo import DEMO_PROMPT, PERSONA_MARKER, demo_config
-from lorastudio.core.engine import train_run
-from lorastudio.core.events import Finished, ValReport
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.train.demo import DEMO_PROMPT, PERSONA_MARKER, demo_config
+from lorastudio.core.tuner.loop import train_run
+from lorastudio.core.runs.events import Finished, ValReport
 
 pytestmark = pytest.mark.slow
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from lorastudio.core import runs
-from lorastudio.core.engine import train_run
-from lorastudio.core.events import Finished, TrainReport, ValReport
-from lorastudio.core.sparse_loss import INDEX_MULTIPLE, loss_positions, sparse_loss_for
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.tuner.loop import train_run
+from lorastudio.core.runs.events import Finished, TrainReport, ValReport
+from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE, loss_positions, sparse_loss_for
 
 
 def _lora_model(tiny_model, dropout=0.0):
@@ -75,7 +75,7 @@ def test_models_with_other_logits_keep_default_loss(tiny_model):
 @pytest.mark.parity
 @pytest.mark.parametrize("batching", ["mlx-lm", "bucketed"])
 def test_training_gives_the_same_losses_with_and_without_it(tiny_config, tmp_path, monkeypatch, batching):
-    from lorastudio.core import sparse_loss
+    from lorastudio.core.tuner import sparse_loss
 
     used = []
     real = sparse_loss.sparse_loss_for

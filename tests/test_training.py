@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from lorastudio.core import runs
-from lorastudio.core.events import CheckpointSaved, Failed, Finished, Paused, Resumed, Started, Stopped, TrainReport, ValReport
-from lorastudio.core.training import resume_training, start_training
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.runs.events import CheckpointSaved, Failed, Finished, Paused, Resumed, Started, Stopped, TrainReport, ValReport
+from lorastudio.core.train.jobs import resume_training, start_training
 
 
 def test_child_streams_events_and_writes_the_run(tiny_config, tmp_path):
@@ -104,7 +104,7 @@ def test_a_failing_child_reports_why(tiny_config, tmp_path):
 
 def test_single_file_data_is_split_into_the_run(tiny_model, tmp_path):
     from conftest import write_chat_jsonl
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     source = write_chat_jsonl(tmp_path / "all.jsonl", 30)
     config = TrainConfig(model=str(tiny_model), data=str(source), num_layers=2, iters=2, batch_size=2, val_batches=1, valid_fraction=0.2)
@@ -118,8 +118,8 @@ def test_single_file_data_is_split_into_the_run(tiny_model, tmp_path):
 
 
 def test_bad_data_is_refused_before_a_run_is_made(tiny_model, tmp_path):
-    from lorastudio.core.config import TrainConfig
-    from lorastudio.core.datasets import DatasetError
+    from lorastudio.core.config.train_config import TrainConfig
+    from lorastudio.core.data.datasets import DatasetError
 
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -143,7 +143,7 @@ def test_runs_can_be_deleted_but_not_while_training(tiny_config, tmp_path):
 
 
 def test_finished_run_is_evaluated_and_reported(tiny_config, tmp_path):
-    from lorastudio.core.evaluation import read_evaluation
+    from lorastudio.core.train.evaluation import read_evaluation
 
     config = tiny_config.replace(iters=3, test=True, test_batches=-1, eval_prompts=["What about LoRA?", "Hello"])
     job = start_training(config, root=tmp_path / "runs")

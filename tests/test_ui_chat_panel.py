@@ -14,10 +14,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from lorastudio.core.chat import ChatEngine, SamplingSettings
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.events import Finished
-from lorastudio.core.paths import demo_dataset_dir
+from lorastudio.core.chat.engine import ChatEngine, SamplingSettings
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.runs.events import Finished
+from lorastudio.core.base.paths import demo_dataset_dir
 from lorastudio.ui.chat_controller import ChatController
 from lorastudio.ui.panels.chat_panel import ChatPanel
 from lorastudio.ui.state import AppState
@@ -28,8 +28,8 @@ PROMPT = "Question 3: what about LoRA?"
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_model, tiny_data):
-    from lorastudio.core.tiny import build_tiny_model
-    from lorastudio.core.training import start_training
+    from lorastudio.core.models.tiny import build_tiny_model
+    from lorastudio.core.train.jobs import start_training
 
     root = tmp_path_factory.mktemp("chat-panel") / "runs"
     config = TrainConfig(
@@ -119,7 +119,7 @@ def test_opening_the_page_says_what_to_do_and_starts_no_engine(make_panel, qtbot
 def test_the_page_imports_no_mlx(tmp_path):
     code = (
         "import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
-        "from pathlib import Path; from lorastudio.core.config import TrainConfig;"
+        "from pathlib import Path; from lorastudio.core.config.train_config import TrainConfig;"
         "from lorastudio.ui.state import AppState; from lorastudio.ui.theme import Theme;"
         "from lorastudio.ui.panels.chat_panel import ChatPanel;"
         f"p = ChatPanel(AppState(TrainConfig(), Path({str(tmp_path)!r})), lambda: 1 / 0, Theme('light')); p.show();"

@@ -8,9 +8,10 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from conftest import write_chat_jsonl
-from lorastudio.core.data_stats import dataset_stats, preview
-from lorastudio.core.datasets import DataKeys, check_dataset
-from lorastudio.core.paths import demo_dataset_dir
+from lorastudio.core.data.stats import dataset_stats, preview
+from lorastudio.core.data.datasets import check_dataset
+from lorastudio.core.data.keys import DataKeys
+from lorastudio.core.base.paths import demo_dataset_dir
 from lorastudio.ui.panels import data_jobs
 from lorastudio.ui.panels.data_panel import DataPanel
 from lorastudio.ui.settings import Settings

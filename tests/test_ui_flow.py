@@ -8,7 +8,7 @@ killed mid-run leaves the window alive and saying what happened.
 import pytest
 from PySide6.QtCore import QSettings
 
-from lorastudio.core.events import Failed, Finished, Stopped, TrainReport
+from lorastudio.core.runs.events import Failed, Finished, Stopped, TrainReport
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.app import build_main_window
 from lorastudio.ui.settings import Settings
@@ -78,7 +78,7 @@ def test_a_user_trains_stops_continues_chats_and_reads_the_report(qtbot, window,
     assert run_dir is not None and (run_dir / "adapters.safetensors").is_file()
 
     # Continue: the run goes on from its last state to a new end.
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     TrainConfig.load(run_dir / "config.yaml").replace(iters=stopped.iteration + 3).save(run_dir / "config.yaml")
     assert train.continue_button.isEnabled()
@@ -102,7 +102,7 @@ def test_a_user_trains_stops_continues_chats_and_reads_the_report(qtbot, window,
     window.show_page("report")
     report = window.pages["report"]
     qtbot.waitUntil(lambda: not report.loading and "Iter" in report_text(report), timeout=60_000)
-    from lorastudio.core.runs import read_metrics
+    from lorastudio.core.runs.folder import read_metrics
 
     last = [e for e in read_metrics(run_dir) if isinstance(e, TrainReport)][-1]
     assert f"{last.train_loss:.3f}" in report_text(report)
@@ -131,7 +131,7 @@ def test_killed_training_child_leaves_the_window_alive(qtbot, window, tiny_confi
     window.show_page("runs")
     runs_page = window.pages["runs"]
     qtbot.waitUntil(lambda: not runs_page.loading, timeout=30_000)
-    from lorastudio.core.runs import list_runs
+    from lorastudio.core.runs.folder import list_runs
 
     assert list_runs(window.state.runs_root)[0].state == "failed"
 
@@ -150,6 +150,6 @@ def test_closing_during_a_run_asks_then_stops_and_saves(qtbot, window, tiny_conf
     window.close()
     assert not window.training.busy
     assert (run_dir / "adapters.safetensors").is_file()
-    from lorastudio.core.runs import effective_state
+    from lorastudio.core.runs.folder import effective_state
 
     assert effective_state(run_dir)[0] == "stopped"

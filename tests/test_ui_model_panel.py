@@ -10,9 +10,9 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from test_gguf_import import write_tiny_gguf
 
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.model_info import trainable_count
-from lorastudio.core.paths import models_root
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.models.info import trainable_count
+from lorastudio.core.base.paths import models_root
 from lorastudio.ui.panels.model_panel import ModelPanel, display_name
 from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
@@ -230,7 +230,7 @@ def test_import_now_imports_the_demo_model(make_panel, qtbot):
 
 
 def fake_estimate(monkeypatch, verdict=None, error=None):
-    module = types.ModuleType("lorastudio.core.estimate")
+    module = types.ModuleType("lorastudio.core.estimate.forecast")
 
     class Estimate:
         def __init__(self):
@@ -247,7 +247,7 @@ def fake_estimate(monkeypatch, verdict=None, error=None):
         return estimate
 
     module.estimate_for_config = estimate_for_config
-    monkeypatch.setitem(sys.modules, "lorastudio.core.estimate", module)
+    monkeypatch.setitem(sys.modules, "lorastudio.core.estimate.forecast", module)
 
 
 @pytest.mark.parametrize("verdict", ["fits", "tight", "will not fit"])

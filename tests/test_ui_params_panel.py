@@ -11,8 +11,8 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QLabel
 
-from lorastudio.core.config import ConfigError, TrainConfig, field_help
-from lorastudio.core.presets import get_preset
+from lorastudio.core.config.train_config import ConfigError, TrainConfig, field_help
+from lorastudio.core.config.presets import get_preset
 from lorastudio.ui import config_strings
 from lorastudio.ui.panels.params_panel import ParamsPanel
 from lorastudio.ui.settings import Settings

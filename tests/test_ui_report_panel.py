@@ -17,8 +17,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QFileDialog
 
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.events import Failed, Finished, TrainReport
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.runs.events import Failed, Finished, TrainReport
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.panels import report_panel as rp
 from lorastudio.ui.panels.report_export import default_file_name
@@ -32,7 +32,7 @@ SIZE = (1010, 700)  # the page area of a 1280x820 window
 
 @pytest.fixture(scope="module")
 def made_runs(tiny_model, tiny_data, tmp_path_factory):
-    from lorastudio.core.training import start_training
+    from lorastudio.core.train.jobs import start_training
 
     root = tmp_path_factory.mktemp("report-runs") / "runs"
     config = TrainConfig(

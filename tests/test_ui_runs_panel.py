@@ -3,7 +3,7 @@
 Four runs are trained once per module (two finished with different
 learning rates and ranks, one stopped early, one failed in the training
 child with a bad num_layers); each test works on its own copy of them.
-Also the pure config diff of ``lorastudio.core.config_diff``.
+Also the pure config diff of ``lorastudio.core.config.diff``.
 """
 
 import io
@@ -14,11 +14,11 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from lorastudio.core import runs
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.config_diff import diff_configs, differing, flatten, format_value
-from lorastudio.core.events import Failed, Finished, TrainReport, ValReport
-from lorastudio.core.metrics import RunSeries
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.config.diff import diff_configs, differing, flatten, format_value
+from lorastudio.core.runs.events import Failed, Finished, TrainReport, ValReport
+from lorastudio.core.runs.metrics import RunSeries
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.panels.runs_panel import RunsPanel
 from lorastudio.ui.state import AppState
@@ -64,8 +64,8 @@ def test_diff_keeps_booleans_apart_from_numbers_and_formats_values():
 
 
 def _train(config, root, name, stop_at=None):
-    from lorastudio.core.engine import Control, train_run
-    from lorastudio.core.worker import Recorder
+    from lorastudio.core.tuner.loop import Control, train_run
+    from lorastudio.core.train.worker import Recorder
 
     run_dir = runs.create_run(config, root, name=name)
     recorder = Recorder(run_dir, io.StringIO())  # the child's own recorder: metrics.jsonl + status.json
@@ -93,7 +93,7 @@ def made_runs(tiny_model, tiny_data, tmp_path_factory):
     _train(config, root, A)
     _train(config.replace(learning_rate=5e-4, lora_parameters={"rank": 8, "scale": 10.0, "dropout": 0.1}), root, B)
     _train(config, root, STOPPED, stop_at=2)
-    from lorastudio.core.training import start_training
+    from lorastudio.core.train.jobs import start_training
 
     # a real training child that fails while preparing
     assert isinstance(start_training(config.replace(num_layers=9), root=root, name=FAILED).run_to_end(), Failed)

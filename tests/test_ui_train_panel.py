@@ -3,8 +3,8 @@
 import pytest
 from PySide6.QtCore import QSettings
 
-from lorastudio.core import runs
-from lorastudio.core.events import Finished, Stopped, TrainReport
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.runs.events import Finished, Stopped, TrainReport
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.panels.train_panel import TrainPanel
 from lorastudio.ui.state import AppState
@@ -64,7 +64,7 @@ def test_pause_stop_and_continue(qtbot, panel):
     assert (run_dir / "adapters.safetensors").is_file()
     assert panel.continue_button.isEnabled()
     # continue: the run goes on from where it stopped (shorten it so it finishes)
-    from lorastudio.core.config import TrainConfig
+    from lorastudio.core.config.train_config import TrainConfig
 
     config = TrainConfig.load(run_dir / "config.yaml").replace(iters=stopped.iteration + 2)
     config.save(run_dir / "config.yaml")
@@ -100,7 +100,7 @@ def test_bad_start_is_reported_in_the_panel(qtbot, panel, tmp_path):
 
 
 def test_selecting_a_past_run_shows_its_curves(qtbot, panel, tiny_config):
-    from lorastudio.core.training import start_training
+    from lorastudio.core.train.jobs import start_training
 
     job = start_training(tiny_config.replace(iters=4), root=panel.state.runs_root)
     job.run_to_end()

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from lorastudio.core.config import ConfigError, TrainConfig, load_yaml, parse_config
+from lorastudio.core.config.train_config import ConfigError, TrainConfig, load_yaml, parse_config
 
 
 def initial_config(settings) -> TrainConfig:
@@ -29,9 +29,9 @@ def initial_config(settings) -> TrainConfig:
 
 def demo_start_config() -> TrainConfig:
     """The demo preset on the demo dataset and the demo model's folder (imported on first Start)."""
-    from lorastudio.core.demo import demo_config
-    from lorastudio.core.demo_model import demo_model_dir, demo_model_dtype
-    from lorastudio.core.paths import models_root
+    from lorastudio.core.train.demo import demo_config
+    from lorastudio.core.models.demo_model import demo_model_dir, demo_model_dtype
+    from lorastudio.core.base.paths import models_root
 
     return demo_config(demo_model_dir(models_root(), demo_model_dtype()))
 
@@ -49,7 +49,7 @@ def create_application(argv: list[str] | None = None):
     app.setOrganizationName("LoRA Studio")
     app.setApplicationDisplayName("LoRA Studio")
     from lorastudio import __version__
-    from lorastudio.core.paths import resources_dir
+    from lorastudio.core.base.paths import resources_dir
 
     app.setApplicationVersion(__version__)
     icon = resources_dir() / "icons" / "lorastudio.png"
@@ -60,7 +60,7 @@ def create_application(argv: list[str] | None = None):
 
 def build_main_window(settings=None, runs_root: Path | None = None):
     """The main window over a fresh AppState (tests pass their own settings and runs folder)."""
-    from lorastudio.core.paths import runs_root as default_runs_root
+    from lorastudio.core.base.paths import runs_root as default_runs_root
     from lorastudio.ui.i18n import install_language
     from lorastudio.ui.main_window import MainWindow
     from lorastudio.ui.settings import Settings
@@ -87,9 +87,15 @@ def run_app(argv: list[str] | None = None) -> int:
     # (a packaged app has no console to print it to).
     install_excepthook(lambda: _windows[0] if _windows else None)
     window = build_main_window()
-    _windows[:] = [window]
+    _keep(window)
     window.show()
     return app.exec()
+
+
+def _keep(window) -> None:
+    """Hold the live main window, and rebuild it when its language changes."""
+    _windows[:] = [window]
+    window.language_changed.connect(lambda: _keep(rebuild_window(window)))
 
 
 def rebuild_window(old):
@@ -105,7 +111,6 @@ def rebuild_window(old):
     window.show()
     old.hide()
     old.deleteLater()
-    _windows[:] = [window]
     return window
 
 

@@ -1,7 +1,7 @@
 """The chat engine on its own long-lived thread, steered from the GUI with Qt signals.
 
 MLX arrays and streams are thread-local, so one ``_EngineThread`` builds the
-``ChatEngine`` (lorastudio.core.chat) and runs every call on it for the
+``ChatEngine`` (lorastudio.core.chat.engine) and runs every call on it for the
 engine's whole life; the GUI queues commands and hears back through signals
 (queued to the GUI thread) carrying only Python values. ``stop()`` is the one
 call made from the GUI thread directly: the engine's stop flag is
@@ -79,7 +79,7 @@ class ChatController(QObject):
         self.model_path, self.adapter_spec = model, adapter
 
         def run():
-            from lorastudio.core.chat import ChatEngine
+            from lorastudio.core.chat.engine import ChatEngine
 
             self.model_loading.emit(model)
             if self._thread.engine is not None:

@@ -1,6 +1,6 @@
 """Labels, help texts and units of the configuration fields, in the interface language.
 
-The help texts and units live in the core (``lorastudio.core.config``, in
+The help texts and units live in the core (``lorastudio.core.config.train_config``, in
 English); labels are derived from the field names ("learning_rate" becomes
 "Learning rate"). The form shows all three through ``label()``,
 ``help_text()`` and ``unit_text()``, which translate them at display time in
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from lorastudio.core.config import field_help
+from lorastudio.core.config.train_config import field_help
 # Imported under another name: lupdate reads every tr(...) call as a literal to
 # extract, and these translate texts that are only known at run time.
 from lorastudio.ui.i18n import tr as translate_text

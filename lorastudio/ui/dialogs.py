@@ -1,22 +1,9 @@
-"""Small dialogs: About, Settings (language, appearance) and error details. GUI thread."""
+"""Small dialogs: About and Settings (language, appearance). GUI thread."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QMessageBox,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
-
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QMessageBox, QVBoxLayout, QWidget
 
 from lorastudio.ui.i18n import LANGUAGES
 
@@ -25,7 +12,7 @@ def about_text() -> str:
     from importlib import metadata
 
     from lorastudio import __version__
-    from lorastudio.core import blas
+    from lorastudio.core.base import blas
 
     def version(name: str) -> str:
         try:
@@ -73,41 +60,20 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def show_settings(window) -> None:
-    """Open Settings; apply the appearance at once and the language by rebuilding the window."""
+def show_settings(window) -> bool:
+    """Open Settings; apply the appearance at once. True when the window must be rebuilt in a new language."""
     dialog = SettingsDialog(window.settings, window)
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        return
+        return False
     theme = dialog.theme.currentData()
     language = dialog.language.currentData()
     window.settings.set_theme(theme)
     window.theme.apply(theme)
-    if language != window.settings.language():
-        window.settings.set_language(language)
-        if window.training.busy:
-            QMessageBox.information(window, QCoreApplication.translate("Settings", "Language"),
-                                    QCoreApplication.translate("Settings", "The new language applies when LoRA Studio next starts."))
-        else:
-            from lorastudio.ui.app import rebuild_window
-
-            rebuild_window(window)
-
-
-def show_error_details(parent: QWidget | None, message: str, details: str) -> None:
-    """A non-fatal error dialog with copyable details."""
-    dialog = QDialog(parent)
-    dialog.setWindowTitle(QCoreApplication.translate("Errors", "Something went wrong"))
-    text = QLabel(message)
-    text.setWordWrap(True)
-    box = QPlainTextEdit(details)
-    box.setReadOnly(True)
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-    copy = buttons.addButton(QCoreApplication.translate("Errors", "Copy details"), QDialogButtonBox.ButtonRole.ActionRole)
-    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f"{message}\n\n{details}"))
-    buttons.rejected.connect(dialog.reject)
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(text)
-    layout.addWidget(box, 1)
-    layout.addWidget(buttons)
-    dialog.resize(640, 400)
-    dialog.exec()
+    if language == window.settings.language():
+        return False
+    window.settings.set_language(language)
+    if window.training.busy:
+        QMessageBox.information(window, QCoreApplication.translate("Settings", "Language"),
+                                QCoreApplication.translate("Settings", "The new language applies when LoRA Studio next starts."))
+        return False
+    return True

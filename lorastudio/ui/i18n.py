@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from lorastudio.core.paths import resources_dir
+from lorastudio.core.base.paths import resources_dir
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from lorastudio.core.paths import log_dir
+from lorastudio.core.base.paths import log_dir
+from lorastudio.ui import error_dialog
 
 CRASH_LOG = "crash.log"
 _CRASH_LOG_MAX = 1_000_000
@@ -96,9 +97,7 @@ class _ErrorRelay(QObject):
             return  # one dialog at a time: a timer raising again must not stack dialogs (it is logged)
         self._showing = True
         try:
-            from lorastudio.ui.dialogs import show_error_details
-
-            show_error_details(self._parent_getter(), message, f"{details}\nLog file: {log_file()}")
+            error_dialog.show_error_details(self._parent_getter(), message, f"{details}\nLog file: {log_file()}")
         except Exception:  # noqa: BLE001 - never let the hook itself crash
             logging.getLogger("lorastudio").exception("Could not show the error dialog")
         finally:

@@ -31,6 +31,8 @@ from lorastudio.ui.widgets.recent_runs import RecentRuns
 
 class MainWindow(QMainWindow):
     page_changed = Signal(str)
+    # Settings chose another language: the app replaces this window with one built in it.
+    language_changed = Signal()
 
     def __init__(self, state, settings, theme, parent: QWidget | None = None):
         super().__init__(parent)
@@ -185,7 +187,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action(self.tr("Save Configuration…"), self._save_config, QKeySequence.StandardKey.Save))
         file_menu.addSeparator()
         self.settings_action = self._action(
-            self.tr("Settings…"), lambda: show_settings(self), QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole
+            self.tr("Settings…"), lambda: show_settings(self) and self.language_changed.emit(),
+            QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole
         )
         file_menu.addAction(self.settings_action)
         self.quit_action = self._action(self.tr("Quit"), self.close, QKeySequence.StandardKey.Quit, QAction.MenuRole.QuitRole)
@@ -271,7 +274,7 @@ class MainWindow(QMainWindow):
             self.status.setText("")
 
     def _on_training_event(self, event) -> None:
-        from lorastudio.core.events import TrainReport
+        from lorastudio.core.runs.events import TrainReport
 
         if isinstance(event, TrainReport):
             self.status.setText(self.tr("Training: step {step}, loss {loss:.3f}").format(step=event.iteration, loss=event.train_loss))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from lorastudio.core.config import TrainConfig
+from lorastudio.core.config.train_config import TrainConfig
 
 
 class AppState(QObject):

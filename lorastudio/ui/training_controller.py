@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from lorastudio.core.config import TrainConfig
-from lorastudio.core.events import Event, Failed, Finished, Paused, Resumed, Started, Stopped
+from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.runs.events import Event, Failed, Finished, Paused, Resumed, Started, Stopped
 
 # What the controller says it is doing.
 IDLE, STARTING, RUNNING, PAUSED, STOPPING = "idle", "starting", "running", "paused", "stopping"
@@ -76,8 +76,8 @@ class TrainingController(QObject):
     # --- commands ------------------------------------------------------------
     def start(self, config: TrainConfig) -> None:
         """Begin a new run of ``config`` (checks and the child start off the GUI thread)."""
-        from lorastudio.core.demo import import_demo_model_for, is_missing_demo_model
-        from lorastudio.core.training import start_training
+        from lorastudio.core.train.demo import import_demo_model_for, is_missing_demo_model
+        from lorastudio.core.train.jobs import start_training
 
         def launch():
             if is_missing_demo_model(config.model):  # first Start of the demo
@@ -88,7 +88,7 @@ class TrainingController(QObject):
 
     def resume_run(self, run_dir: Path, iters: int | None = None) -> None:
         """Continue a stopped, failed or finished run from its latest state."""
-        from lorastudio.core.training import resume_training
+        from lorastudio.core.train.jobs import resume_training
 
         self._launch(lambda: resume_training(run_dir, root=self.runs_root, iters=iters))
 

@@ -2,7 +2,7 @@
 
 The command modules (cli_chat, cli_report, cli_fuse) are found with
 importlib.util.find_spec and imported by name; the training child enters
-through lorastudio.core.worker. The third-party packages mlx-lm leans on are
+through lorastudio.core.train.worker. The third-party packages mlx-lm leans on are
 covered by pyinstaller-hooks-contrib (transformers copies its dependencies'
 metadata and keeps its .py sources; jinja2 adds jinja2.ext) and by the mlx and
 mlx_lm hooks beside this one; tokenizers and safetensors are plain extensions.

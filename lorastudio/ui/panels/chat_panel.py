@@ -1,7 +1,7 @@
 """The Chat panel: talk to the base model with any adapter of any run, or compare both side by side.
 
 It drives the window's ``ChatController`` (one engine thread hosting
-``lorastudio.core.chat.ChatEngine``), asked for through ``get_chat()`` only
+``lorastudio.core.chat.engine.ChatEngine``), asked for through ``get_chat()`` only
 when the user first needs the engine: opening the page starts no thread and
 imports no MLX. Commands run on the engine thread in the order given, and
 its signals arrive here in that order, so the panel keeps a short queue of
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.demo import DEMO_PROMPT
-from lorastudio.core.paths import demo_dataset_dir
+from lorastudio.core.train.demo import DEMO_PROMPT
+from lorastudio.core.base.paths import demo_dataset_dir
 from lorastudio.ui.chat_controller import ADAPTER, BASE, CHAT
 from lorastudio.ui.panels import chat_texts
 from lorastudio.ui.widgets.banner import Banner

@@ -52,8 +52,8 @@ _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model"
 
 def _local_folder(model: str) -> tuple[Path | None, str]:
     """The folder holding ``model``'s tokenizer, without downloading anything."""
-    from lorastudio.core.demo import is_missing_demo_model
-    from lorastudio.core.models import looks_like_repo_id
+    from lorastudio.core.train.demo import is_missing_demo_model
+    from lorastudio.core.models.loading import looks_like_repo_id
 
     text = (model or "").strip()
     if not text:
@@ -72,7 +72,7 @@ def _local_folder(model: str) -> tuple[Path | None, str]:
         try:
             from huggingface_hub import snapshot_download
 
-            from lorastudio.core.models import ALLOW_PATTERNS
+            from lorastudio.core.models.loading import ALLOW_PATTERNS
 
             return Path(snapshot_download(text, allow_patterns=ALLOW_PATTERNS, local_files_only=True)), ""
         except Exception:  # noqa: BLE001 - any miss means "not downloaded yet"
@@ -106,7 +106,7 @@ def load_tokenizer_for(model: str) -> TokenizerHandle:
 
 def check(path: str, keys, valid_fraction: float, test_fraction: float, split_seed: int):
     """The core's full check of every line (pool thread)."""
-    from lorastudio.core.datasets import check_dataset
+    from lorastudio.core.data.datasets import check_dataset
 
     return check_dataset(path, keys, valid_fraction=valid_fraction, test_fraction=test_fraction,
                          split_seed=split_seed)
@@ -155,7 +155,7 @@ class _TickingTokenizer:
 
 def stats(report, handle: TokenizerHandle, keys, mask_prompt: bool, max_seq_length: int, progress=None):
     """The core's token statistics of every split (pool thread; cancellable)."""
-    from lorastudio.core.data_stats import dataset_stats
+    from lorastudio.core.data.stats import dataset_stats
 
     calls = sum(len(records) for records in report.splits.values()) * (2 if mask_prompt else 1)
     ticking = _TickingTokenizer(handle, calls, progress or (lambda text, fraction: None))
@@ -167,8 +167,8 @@ def stats(report, handle: TokenizerHandle, keys, mask_prompt: bool, max_seq_leng
 
 def preview(record: dict, handle: TokenizerHandle, keys, mask_prompt: bool, max_seq_length: int):
     """One example as the model sees it (pool thread); a rejected example comes back as its message."""
-    from lorastudio.core.data_stats import preview as core_preview
-    from lorastudio.core.datasets import DatasetError
+    from lorastudio.core.data.preview import preview as core_preview
+    from lorastudio.core.data.datasets import DatasetError
 
     with handle.lock:
         try:

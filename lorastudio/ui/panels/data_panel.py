@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.config import ConfigError
-from lorastudio.core.datasets import DataKeys
+from lorastudio.core.config.train_config import ConfigError
+from lorastudio.core.data.keys import DataKeys
 from lorastudio.ui.panels import data_jobs, data_texts
 from lorastudio.ui.panels.data_tabs import LengthsTab, PreviewTab, ProblemsTab
 from lorastudio.ui.widgets.banner import Banner
@@ -37,7 +37,7 @@ REFRESH_DELAY_MS = 150  # typing in a spin box settles before the data is checke
 
 
 def data_keys(config) -> DataKeys:
-    return DataKeys(config.chat_feature, config.prompt_feature, config.completion_feature, config.text_feature)
+    return DataKeys.from_config(config)
 
 
 class DataPanel(QWidget):

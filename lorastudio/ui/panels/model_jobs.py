@@ -26,7 +26,7 @@ def analyse(model: str, config, parts: tuple[str, ...]) -> dict:
     path = Path(model).expanduser()
     out: dict = {}
     if "facts" in parts:
-        from lorastudio.core.model_info import model_facts
+        from lorastudio.core.models.info import model_facts
 
         try:
             out["facts"] = model_facts(path)
@@ -35,7 +35,7 @@ def analyse(model: str, config, parts: tuple[str, ...]) -> dict:
         else:
             out["advice"] = _advice(path)
     if "trainable" in parts:
-        from lorastudio.core.model_info import trainable_count
+        from lorastudio.core.models.info import trainable_count
 
         try:
             out["trainable"] = str(trainable_count(path, config))
@@ -47,7 +47,7 @@ def analyse(model: str, config, parts: tuple[str, ...]) -> dict:
 
 
 def _advice(path: Path) -> str | None:
-    from lorastudio.core.models import cpu_training_advice
+    from lorastudio.core.models.loading import cpu_training_advice
 
     try:
         return cpu_training_advice(path)
@@ -58,7 +58,7 @@ def _advice(path: Path) -> str | None:
 def memory_estimate(config) -> dict:
     """``{"verdict", "summary"}``, or ``{"error"}`` when there is no estimate (module missing, failure)."""
     try:
-        from lorastudio.core.estimate import estimate_for_config
+        from lorastudio.core.estimate.forecast import estimate_for_config
     except ImportError:
         return {"error": "the memory estimate is not available in this version"}
     try:
@@ -72,9 +72,9 @@ def memory_estimate(config) -> dict:
 
 def gguf_preview(path: str) -> dict:
     """The GGUF header's summary, plus whether MLX trains on the CPU here (float32 is then advised)."""
-    from lorastudio.core.demo_model import demo_model_dtype
-    from lorastudio.core.gguf_import import gguf_summary
-    from lorastudio.core.models import CPU_SLOW_REASON
+    from lorastudio.core.models.demo_model import demo_model_dtype
+    from lorastudio.core.models.gguf_import import gguf_summary
+    from lorastudio.core.models.loading import CPU_SLOW_REASON
 
     summary = gguf_summary(path)
     summary["cpu_training"] = demo_model_dtype() == "float32"
@@ -83,7 +83,7 @@ def gguf_preview(path: str) -> dict:
 
 
 def demo_model_reason() -> str:
-    from lorastudio.core.demo_model import demo_model_dtype_reason
+    from lorastudio.core.models.demo_model import demo_model_dtype_reason
 
     return demo_model_dtype_reason()
 

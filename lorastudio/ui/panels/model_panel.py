@@ -21,16 +21,16 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QFrame, QScrollArea, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
-from lorastudio.core.config import ConfigError
-from lorastudio.core.demo import is_missing_demo_model
-from lorastudio.core.demo_model import MODEL_NAME as DEMO_MODEL_NAME
-from lorastudio.core.models import (
+from lorastudio.core.config.train_config import ConfigError
+from lorastudio.core.train.demo import is_missing_demo_model
+from lorastudio.core.models.demo_model import MODEL_NAME as DEMO_MODEL_NAME
+from lorastudio.core.models.loading import (
     ModelError,
     check_model_folder,
     looks_like_repo_id,
     resolve_model,
 )
-from lorastudio.core.paths import models_root
+from lorastudio.core.base.paths import models_root
 from lorastudio.ui.panels import model_jobs
 from lorastudio.ui.tasks import Task
 from lorastudio.ui.widgets.gguf_card import GgufCard
@@ -321,7 +321,7 @@ class ModelPanel(QWidget):
                                     lambda dtype: model_jobs.gguf_output_dir(models_root(), path, dtype))
 
     def import_gguf(self, path: Path, dtype: str | None) -> None:
-        from lorastudio.core.gguf_import import import_gguf
+        from lorastudio.core.models.gguf_import import import_gguf
 
         target = model_jobs.gguf_output_dir(models_root(), path, dtype)
         started = self._start_job("gguf", self.tr("Importing {name}…").format(name=Path(path).name),
@@ -340,13 +340,13 @@ class ModelPanel(QWidget):
                         resolve_model, repo_id, on_result=lambda folder: self._use_folder(Path(folder), repo_id))
 
     def import_demo(self) -> None:
-        from lorastudio.core.demo import import_demo_model_for
+        from lorastudio.core.train.demo import import_demo_model_for
 
         self._start_job("demo", self.tr("Importing the demo model SmolLM2-135M-Instruct…"),
                         import_demo_model_for, self.state.config.model, on_result=lambda folder: self._use_folder(Path(folder)))
 
     def use_float32_copy(self) -> None:
-        from lorastudio.core.models import float32_copy
+        from lorastudio.core.models.loading import float32_copy
 
         model = Path(self.state.config.model).expanduser()
         self._start_job("float32", self.tr("Making a float32 copy of {name}…").format(name=display_name(str(model))),

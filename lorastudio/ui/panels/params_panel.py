@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.config import ConfigError, TrainConfig
-from lorastudio.core.mlx_command import Note, mlx_lora_command
-from lorastudio.core.presets import list_presets
+from lorastudio.core.config.train_config import ConfigError, TrainConfig
+from lorastudio.core.config.mlx_command import Note, mlx_lora_command
+from lorastudio.core.config.presets import list_presets
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_form import ConfigForm
 

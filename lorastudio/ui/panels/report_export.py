@@ -33,9 +33,9 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
-from lorastudio.core import atomic
-from lorastudio.core.estimate import predict_peak_gb
-from lorastudio.core.report import FILES_DIR, plot_names, write_report
+from lorastudio.core.base import atomic
+from lorastudio.core.estimate.forecast import predict_peak_gb
+from lorastudio.core.report.writer import FILES_DIR, plot_names, write_report
 from lorastudio.ui.panels import report_view as rv
 from lorastudio.ui.theme import LIGHT
 

@@ -1,6 +1,6 @@
 """The Report panel: the training report of the selected run, in the window, and its export.
 
-It shows ``AppState.current_run``'s report (the core's ``lorastudio.core.report``)
+It shows ``AppState.current_run``'s report (the core's ``lorastudio.core.report.writer``)
 as a rich-text document with its loss and throughput charts, in English or
 Chinese, in the palette's colours (``report_view``). Reading the run and
 building the report happen on a worker thread (``ui.tasks.Task``) while a

@@ -25,7 +25,7 @@ from PySide6.QtCore import QByteArray, QRectF, QUrl
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QTextDocument, QTextImageFormat
 from PySide6.QtSvg import QSvgRenderer
 
-from lorastudio.core.report_doc import B, Bullets, C, Code, Compare, Figure, Heading, Note, Para, Rule, Table, spans
+from lorastudio.core.report.doc import B, Bullets, C, Code, Compare, Figure, Heading, Note, Para, Rule, Table, spans
 from lorastudio.ui.theme import DARK, LIGHT, Colors
 
 CHART_SCHEME = "chart"
@@ -50,9 +50,9 @@ class ReportData:
 
 def load_report(run_dir: str | Path, lang: str) -> ReportData:
     """Read the run folder and build its report (worker thread: it reads metrics.jsonl)."""
-    from lorastudio.core import report  # here: the window opens without the report code
-    from lorastudio.core.estimate import predict_peak_gb
-    from lorastudio.core.report_data import collect
+    from lorastudio.core.report import writer as report  # here: the window opens without the report code
+    from lorastudio.core.estimate.forecast import predict_peak_gb
+    from lorastudio.core.report.facts import collect
 
     if not Path(run_dir).is_dir():  # deleted or moved since it was selected
         raise FileNotFoundError(f"no run folder at {run_dir}")
@@ -95,7 +95,7 @@ def themed_svg(svg: str, c: Colors) -> str:
     dark mode the chart's paper, text, grid and lines take the app's dark
     colours (those of its live plots).
     """
-    from lorastudio.core import svg_plot
+    from lorastudio.core.report import svg_plot
 
     svg = re.sub(r"(<clipPath\b.*?</clipPath>)", r"<defs>\1</defs>", svg, flags=re.S)
     if c.dark:

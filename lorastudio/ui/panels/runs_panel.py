@@ -1,6 +1,6 @@
 """The Runs panel: every run with its state and losses; open, continue, reveal, delete, compare.
 
-The table (``RunsTable``) lists ``lorastudio.core.runs.list_runs``; the list
+The table (``RunsTable``) lists ``lorastudio.core.runs.folder.list_runs``; the list
 is read on a pool thread (``Task``: every run's metrics file is read) and
 re-read when ``AppState.runs_changed`` fires or a run starts or ends, while
 the training run's row follows its live events. Selecting runs overlays
@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core import runs
-from lorastudio.core.events import TrainReport, ValReport
-from lorastudio.core.metrics import RunSeries
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.runs.events import TrainReport, ValReport
+from lorastudio.core.runs.metrics import RunSeries
 from lorastudio.ui.tasks import Task
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_diff import ConfigDiffView
@@ -324,7 +324,7 @@ class RunsPanel(QWidget):
             widget.setEnabled(bool(paths))
         can_continue = False
         if one and not self.training.busy:
-            from lorastudio.core.resume_state import latest
+            from lorastudio.core.tuner.resume_state import latest
 
             summary = self.table.summary(paths[0])
             can_continue = summary is not None and summary.state in CONTINUABLE and latest(paths[0]) is not None

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core import runs
-from lorastudio.core.config import validate_for_training
-from lorastudio.core.events import (
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.config.train_config import validate_for_training
+from lorastudio.core.runs.events import (
     CheckpointSaved,
     Failed,
     Finished,
@@ -43,7 +43,7 @@ from lorastudio.core.events import (
     TrainReport,
     ValReport,
 )
-from lorastudio.core.metrics import RunSeries, format_duration
+from lorastudio.core.runs.metrics import RunSeries, format_duration
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.names import short_name
 from lorastudio.ui.widgets.banner import Banner
@@ -310,7 +310,7 @@ class TrainPanel(QWidget):
         run = self.state.current_run
         can_continue = False
         if not busy and run is not None:
-            from lorastudio.core.resume_state import latest
+            from lorastudio.core.tuner.resume_state import latest
 
             run_state, _ = runs.effective_state(run)
             can_continue = run_state in ("stopped", "failed") and latest(run) is not None

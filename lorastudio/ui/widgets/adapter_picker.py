@@ -3,7 +3,7 @@
 Two lists: the run ("None (base model)" first, then every run that has an
 adapter, newest first) and which of that run's adapters: the final (latest)
 one, the best by validation loss (``best/``), or a numbered checkpoint. The
-choice is a path that ``lorastudio.core.chat_adapters.resolve_adapter``
+choice is a path that ``lorastudio.core.chat.adapters.resolve_adapter``
 accepts, or None. Reading the runs means reading each run's metrics, so
 ``run_adapters`` runs as a ``Task`` off the GUI thread, first when the picker
 is shown and again when runs change. GUI thread; ``run_adapters`` is plain
@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
-from lorastudio.core import runs
+from lorastudio.core.runs import folder as runs
 from lorastudio.ui.tasks import Task
 from lorastudio.ui.widgets.runs_table import state_text
 

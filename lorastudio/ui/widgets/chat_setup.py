@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.models import ModelError, check_model_folder
+from lorastudio.core.models.loading import ModelError, check_model_folder
 from lorastudio.ui.widgets.adapter_picker import AdapterPicker
 from lorastudio.ui.widgets.sampling_form import SamplingForm
 

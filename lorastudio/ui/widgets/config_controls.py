@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.config import ConfigError, TrainConfig
-from lorastudio.core.mlx_command import format_number
+from lorastudio.core.config.train_config import ConfigError, TrainConfig
+from lorastudio.core.config.mlx_command import format_number
 from lorastudio.ui.config_strings import label
 from lorastudio.ui.widgets.config_fields import FieldSpec, changes_for, value_of
 

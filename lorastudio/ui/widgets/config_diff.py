@@ -2,7 +2,7 @@
 
 ``ConfigDiffView.show_configs(names, configs, colors)`` takes each run's
 ``config.yaml`` as a dict (``TrainConfig.to_dict()``); the comparison itself
-is ``lorastudio.core.config_diff``. Nested keys are dotted
+is ``lorastudio.core.config.diff``. Nested keys are dotted
 (``lora_parameters.rank``); settings every run shares are hidden until
 "Show identical settings" is ticked, and then drawn muted. GUI thread.
 """
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.config import field_help
-from lorastudio.core.config_diff import FieldDiff, diff_configs, format_value
+from lorastudio.core.config.train_config import field_help
+from lorastudio.core.config.diff import FieldDiff, diff_configs, format_value
 from lorastudio.ui.theme import LIGHT, Colors
 from lorastudio.ui.widgets.runs_table import _dot
 

@@ -16,7 +16,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from lorastudio.core.config import TrainConfig
+from lorastudio.core.config.train_config import TrainConfig
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.config import ConfigError, FieldProblem, TrainConfig
+from lorastudio.core.config.train_config import ConfigError, FieldProblem, TrainConfig
 from lorastudio.ui import theme
 from lorastudio.ui.config_strings import help_text, label, unit_text
 from lorastudio.ui.widgets.config_controls import (

@@ -16,8 +16,8 @@ import yaml
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLineEdit, QMenu, QPlainTextEdit, QPushButton, QWidget
 
-from lorastudio.core.config import ConfigError, TrainConfig, load_yaml
-from lorastudio.core.mlx_command import format_number
+from lorastudio.core.config.train_config import ConfigError, TrainConfig, load_yaml
+from lorastudio.core.config.mlx_command import format_number
 from lorastudio.ui.config_strings import label
 from lorastudio.ui.widgets.config_controls import Control, Invalid, parse_number
 from lorastudio.ui.widgets.config_fields import FieldSpec, changes_for, value_of

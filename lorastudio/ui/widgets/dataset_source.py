@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from lorastudio.core.paths import demo_dataset_dir
+from lorastudio.core.base.paths import demo_dataset_dir
 
 
 def dropped_dataset(mime) -> Path | None:

@@ -1,7 +1,7 @@
 """The GGUF card of the Model page: what a chosen .gguf file is, and how to import it.
 
 Shown after a GGUF file is picked (or dropped): the header's facts from
-``lorastudio.core.gguf_import.gguf_summary``, the precision to import it in
+``lorastudio.core.models.gguf_import.gguf_summary``, the precision to import it in
 (float32 recommended when MLX trains on the CPU, with the reason), the folder
 it will be written to, and Import. The import itself runs in the Model
 panel's job. GUI thread.

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from lorastudio.core.metrics import RunSeries
+from lorastudio.core.runs.metrics import RunSeries
 from lorastudio.ui.theme import LIGHT, Colors
 from lorastudio.ui.widgets.plots import MetricPlot
 

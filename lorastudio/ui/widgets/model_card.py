@@ -1,7 +1,7 @@
 """The model card of the Model page: what the chosen model is, and what training it will cost.
 
 It only draws what the Model panel hands it: the model's facts (from
-``lorastudio.core.model_info.model_facts``), the trainable share of the
+``lorastudio.core.models.info.model_facts``), the trainable share of the
 current LoRA settings, the memory verdict, the CPU advice, and the states
 before a model is usable (the demo model not imported yet, a repo id not
 downloaded yet, a folder that is not a model). Buttons in it only emit

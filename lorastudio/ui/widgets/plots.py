@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from lorastudio.core.metrics import RunSeries
+from lorastudio.core.runs.metrics import RunSeries
 from lorastudio.ui.theme import Colors, LIGHT
 
 pg.setConfigOptions(antialias=True)

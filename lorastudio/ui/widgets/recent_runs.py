@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from lorastudio.core import runs
+from lorastudio.core.runs import folder as runs
 from lorastudio.ui.widgets.runs_table import state_text
 
 STATE_MARKS = {"finished": "✓", "stopped": "■", "failed": "✕", "running": "▶", "paused": "❚❚", "starting": "…", "created": "·"}

@@ -16,8 +16,8 @@ from PySide6.QtCore import QCoreApplication, QDateTime, QRectF, QItemSelection, 
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from lorastudio.core.events import TrainReport, ValReport
-from lorastudio.core.runs import RunSummary
+from lorastudio.core.runs.events import TrainReport, ValReport
+from lorastudio.core.runs.folder import RunSummary
 from lorastudio.ui.names import short_name
 from lorastudio.ui.theme import LIGHT, Colors
 

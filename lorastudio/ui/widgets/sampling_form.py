@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.chat_settings import SamplingSettings
+from lorastudio.core.chat.settings import SamplingSettings
 # Imported under another name: lupdate reads every tr(...) call as a literal to extract.
 from lorastudio.ui.i18n import tr as translate_text
 

@@ -1,0 +1,352 @@
+"""Training data: read a dataset, check every line, split it, hand it to mlx-lm.
+
+A dataset is a folder with ``train.jsonl`` (required), ``valid.jsonl`` and
+``test.jsonl`` (optional), exactly as ``mlx_lm.lora --data`` reads it, or one
+``.jsonl`` file that is split by a seeded ratio. mlx-lm only looks at the first
+line and fails late on the rest; ``check_dataset`` reads every line and
+returns a report of all problems with file and line, never raising for bad
+data. Training then uses mlx-lm's own dataset classes (``to_mlx_dataset``), so
+what was checked is what is trained. The record rules live in
+``data_checks.py``. Plain functions, any thread; mlx-lm is imported lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Mapping, Sequence
+
+from lorastudio.core.base import atomic
+from .checks import FAMILY, check_record, record_format
+from .keys import DataKeys
+from .lines import iter_lines, parse_line
+
+SPLITS = ("train", "valid", "test")
+MAX_PROBLEMS_PER_FILE = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data; ``line`` is 1-based, None for the whole file."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {tag}{self.message}"
+
+
+class DatasetError(ValueError):
+    """Raised by callers that refuse to go on with bad data; the message lists the first problems."""
+
+
+@dataclass(frozen=True)
+class DatasetReport:
+    """What ``check_dataset`` found: the problems and the usable records.
+
+    ``splits`` holds the parsed records of train/valid/test (only lines without
+    errors); ``files`` the file each split came from; ``line_numbers`` the source
+    line of each record, parallel to ``splits``. ``error_count`` and
+    ``warning_count`` include problems past the per-file cap that are not stored.
+    """
+
+    path: str
+    format: str | None
+    problems: list[Problem]
+    splits: dict[str, list[dict]]
+    files: dict[str, str]
+    line_numbers: dict[str, list[int]]
+    formats: dict[str, str] = field(default_factory=dict)
+    single_file: bool = False
+    error_count: int = 0
+    warning_count: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def summary(self, limit: int = 10) -> str:
+        """A few lines for a log or an exception: counts, then the first errors."""
+        sizes = ", ".join(f"{name} {len(self.splits.get(name, []))}" for name in SPLITS)
+        head = f"{self.path}: {self.format or 'unknown format'}, {sizes} examples; " \
+               f"{self.error_count} errors, {self.warning_count} warnings"
+        shown = (self.errors or self.problems)[:limit]
+        lines = [head, *(f"  {p}" for p in shown)]
+        rest = (self.error_count if self.errors else len(self.problems)) - len(shown)
+        if rest > 0:
+            lines.append(f"  ... and {rest} more")
+        return "\n".join(lines)
+
+    def raise_if_errors(self, limit: int = 10) -> None:
+        if not self.ok:
+            raise DatasetError(self.summary(limit))
+
+
+class _Log:
+    """Problems of one file, capped so that a million bad lines stay cheap."""
+
+    def __init__(self, name: str, cap: int = MAX_PROBLEMS_PER_FILE) -> None:
+        self.name, self.cap = name, cap
+        self.kept: list[Problem] = []
+        self.hidden = Counter()  # severity -> count beyond the cap
+
+    def add(self, line: int | None, message: str, severity: str = "error") -> None:
+        if len(self.kept) < self.cap:
+            self.kept.append(Problem(self.name, line, message, severity))
+        else:
+            self.hidden[severity] += 1
+
+    def finish(self) -> list[Problem]:
+        problems = sorted(self.kept, key=lambda p: (p.line is None, p.line or 0))  # whole-file notes last
+        hidden = sum(self.hidden.values())
+        if hidden:
+            severity = "error" if self.hidden["error"] else "warning"
+            problems.append(Problem(self.name, None, f"... and {hidden} more problems not shown "
+                                    f"({self.hidden['error']} errors)", severity))
+        return problems
+
+    def count(self, severity: str) -> int:
+        return sum(p.severity == severity for p in self.kept) + self.hidden[severity]
+
+
+@dataclass
+class _FileResult:
+    records: list[dict]
+    lines: list[int]
+    family: str | None
+    format: str | None
+    log: _Log
+
+
+def _read_file(path: Path, name: str, keys: DataKeys, max_line_bytes: int, lenient: bool) -> _FileResult:
+    log = _Log(name)
+    parsed: list[tuple[int, dict, str]] = []  # (line, record, format) of records without errors
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        log.add(None, f"cannot read: {e.strerror or e}")
+        return _FileResult([], [], None, None, log)
+    with f:
+        try:
+            for number, raw, length, start in iter_lines(f, max_line_bytes):
+                if raw is None:
+                    log.add(number, f"line is {length:,} bytes, over the {max_line_bytes:,}-byte limit "
+                                    "(max_line_bytes)")
+                    continue
+                record = parse_line(raw, number, start, log.add, lenient)
+                if record is None:
+                    continue
+                issues = check_record(record, keys)
+                for message, severity in issues:
+                    log.add(number, message, severity)
+                if not any(severity == "error" for _, severity in issues):
+                    parsed.append((number, record, record_format(record, keys)))
+        except OSError as e:  # a disk or network share failing half-way
+            log.add(None, f"cannot read: {e.strerror or e}")
+    if not parsed:
+        if not log.kept:
+            log.add(None, "the file is empty (no examples)")
+        else:
+            log.add(None, "no usable examples in the file")
+        return _FileResult([], [], None, None, log)
+    # mlx-lm picks one dataset class per file from its first line and applies it
+    # to every line; name the lines that differ from the file's majority format.
+    counts = Counter(FAMILY[fmt] for _, _, fmt in parsed)
+    first = FAMILY[parsed[0][2]]
+    family = max(counts, key=lambda fam: (counts[fam], fam == first))
+    kept = [(n, r, fmt) for n, r, fmt in parsed if FAMILY[fmt] == family]
+    for n, _, fmt in parsed:
+        if FAMILY[fmt] != family:
+            log.add(n, f'a "{fmt}" record in a file of "{family}" records ({counts[family]} of the '
+                       f'{len(parsed)} valid records); '
+                       "mlx-lm reads every line of a file in one format")
+    fmt = "tools" if any(f == "tools" for _, _, f in kept) else family
+    return _FileResult([r for _, r, _ in kept], [n for n, _, _ in kept], family, fmt, log)
+
+
+def _split_indices(n: int, valid_fraction: float, test_fraction: float, seed: int) -> dict[str, list[int]]:
+    if not (0 <= valid_fraction < 1 and 0 <= test_fraction < 1 and valid_fraction + test_fraction < 1):
+        raise ValueError(f"valid_fraction ({valid_fraction}) and test_fraction ({test_fraction}) "
+                         "must be in [0, 1) with a sum below 1")
+    n_valid = math.floor(n * valid_fraction + 0.5)
+    n_test = math.floor(n * test_fraction + 0.5)
+    # A split asked for gets at least one example, but training keeps at least one.
+    n_valid = max(n_valid, 1 if valid_fraction > 0 else 0)
+    n_test = max(n_test, 1 if test_fraction > 0 else 0)
+    excess = n_valid + n_test - max(n - 1, 0)
+    if excess > 0:
+        cut = min(excess, n_test)
+        n_test -= cut
+        n_valid -= min(excess - cut, n_valid)
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    valid, test = order[:n_valid], order[n_valid:n_valid + n_test]
+    train = order[n_valid + n_test:]
+    # Each split keeps the file's order: easier to read and to diff.
+    return {"train": sorted(train), "valid": sorted(valid), "test": sorted(test)}
+
+
+def split_records(records: Sequence[Any], valid_fraction: float = 0.1, test_fraction: float = 0.0,
+                  seed: int = 0) -> dict[str, list]:
+    """Split records into train/valid/test by a seeded shuffle (same seed, same split).
+
+    A split with a fraction above 0 gets at least one example as long as
+    training keeps one. Raises ValueError for fractions outside [0, 1).
+    """
+    indices = _split_indices(len(records), valid_fraction, test_fraction, seed)
+    return {name: [records[i] for i in idx] for name, idx in indices.items()}
+
+
+def check_dataset(path: str | os.PathLike, keys: DataKeys = DataKeys(), max_line_bytes: int = 1_000_000,
+                  valid_fraction: float = 0.1, test_fraction: float = 0.0, split_seed: int = 0) -> DatasetReport:
+    """Read and check a dataset folder or a single JSONL file; never raises for bad data.
+
+    The fractions and seed only apply to a single file.
+    """
+    path = Path(path).expanduser()
+    empty = {name: [] for name in SPLITS}
+    if not path.exists():
+        problem = Problem(str(path), None, "does not exist")
+        return DatasetReport(str(path), None, [problem], dict(empty), {}, {}, error_count=1)
+    if path.is_dir():
+        return _check_folder(path, keys, max_line_bytes)
+    if not path.is_file():  # a FIFO or a device would block or never end
+        problem = Problem(path.name, None, "is not a regular file")
+        return DatasetReport(str(path), None, [problem], dict(empty), {}, {}, error_count=1)
+    return _check_single(path, keys, max_line_bytes, valid_fraction, test_fraction, split_seed)
+
+
+def _check_folder(path: Path, keys: DataKeys, max_line_bytes: int) -> DatasetReport:
+    problems: list[Problem] = []
+    splits: dict[str, list[dict]] = {name: [] for name in SPLITS}
+    lines: dict[str, list[int]] = {name: [] for name in SPLITS}
+    files: dict[str, str] = {}
+    formats: dict[str, str] = {}
+    errors = warnings = 0
+    if not (path / "train.jsonl").is_file():
+        found = sorted(p.name for p in path.glob("*.jsonl"))
+        hint = f" (found: {', '.join(found[:5])})" if found else ""
+        problems.append(Problem(path.name or str(path), None, f"no train.jsonl in the folder{hint}"))
+        errors += 1
+    families: dict[str, str] = {}
+    for name in SPLITS:
+        file = path / f"{name}.jsonl"
+        if not file.is_file():
+            continue
+        result = _read_file(file, file.name, keys, max_line_bytes, lenient=False)
+        problems += result.log.finish()
+        errors += result.log.count("error")
+        warnings += result.log.count("warning")
+        files[name] = str(file)
+        splits[name], lines[name] = result.records, result.lines
+        if result.format:
+            formats[name], families[name] = result.format, result.family
+    if "train" in files and "valid" not in files:
+        problems.append(Problem(path.name, None, "no valid.jsonl: training runs without validation loss", "warning"))
+        warnings += 1
+    base = families.get("train")
+    for name, family in families.items():
+        if base and family != base:
+            problems.append(Problem(f"{name}.jsonl", None, f'"{formats[name]}" records, but train.jsonl '
+                                    f'has "{formats["train"]}" records', "warning"))
+            warnings += 1
+    fmt = formats.get("train") or next(iter(formats.values()), None)
+    return DatasetReport(str(path), fmt, problems, splits, files, lines, formats, False, errors, warnings)
+
+
+def _check_single(path: Path, keys: DataKeys, max_line_bytes: int, valid_fraction: float,
+                  test_fraction: float, seed: int) -> DatasetReport:
+    result = _read_file(path, path.name, keys, max_line_bytes, lenient=True)
+    problems = result.log.finish()
+    errors, warnings = result.log.count("error"), result.log.count("warning")
+    try:
+        indices = _split_indices(len(result.records), valid_fraction, test_fraction, seed)
+    except ValueError as e:
+        problems.append(Problem(path.name, None, str(e)))
+        errors += 1
+        indices = _split_indices(len(result.records), 0.0, 0.0, seed)
+    splits = {name: [result.records[i] for i in idx] for name, idx in indices.items()}
+    lines = {name: [result.lines[i] for i in idx] for name, idx in indices.items()}
+    if result.records and not splits["valid"]:
+        why = "only one example" if valid_fraction > 0 else "valid_fraction is 0"
+        problems.append(Problem(path.name, None, f"no validation split ({why}): training runs without "
+                                "validation loss", "warning"))
+        warnings += 1
+    files = {name: str(path) for name in SPLITS if splits[name]}
+    formats = {name: result.format for name in SPLITS if splits[name] and result.format}
+    return DatasetReport(str(path), result.format, problems, splits, files, lines, formats, True, errors, warnings)
+
+
+def write_split(report_or_records: DatasetReport | Mapping[str, Sequence[dict]] | Sequence[dict],
+                out_dir: str | os.PathLike) -> dict[str, Path]:
+    """Write train/valid/test.jsonl into ``out_dir`` atomically, one record per line.
+
+    Accepts a report (its splits), a mapping split -> records, or a plain list
+    (written as train). An empty split is not written, and a stale file of that
+    name in ``out_dir`` is removed: mlx-lm fails on an empty file and would read
+    an old one. Returns the written files by split.
+    """
+    if isinstance(report_or_records, DatasetReport):
+        splits: Mapping[str, Sequence[dict]] = report_or_records.splits
+    elif isinstance(report_or_records, Mapping):
+        splits = report_or_records
+    else:
+        splits = {"train": report_or_records}
+    unknown = set(splits) - set(SPLITS)
+    if unknown:
+        raise ValueError(f"unknown split names: {sorted(unknown)}")
+    if not splits.get("train"):
+        raise DatasetError("no training examples to write")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name in SPLITS:
+        target = out / f"{name}.jsonl"
+        records = splits.get(name) or []
+        if not records:
+            if target.is_file():
+                target.unlink()
+            continue
+        # ensure_ascii=False keeps the text readable; json escapes "\n" and "\r",
+        # so every record stays on one line.
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        atomic.write_text(target, text)
+        written[name] = target
+    return written
+
+
+def to_mlx_dataset(records: Sequence[dict], tokenizer: Any, keys: DataKeys = DataKeys(),
+                   mask_prompt: bool = False) -> Any:
+    """mlx-lm's own dataset object for these records (ChatDataset, CompletionsDataset or TextDataset).
+
+    Wrap it in ``mlx_lm.tuner.datasets.CacheDataset`` for training, as mlx-lm does.
+    """
+    from mlx_lm.tuner.datasets import create_dataset
+
+    if not records:
+        raise DatasetError("no records")
+    config = SimpleNamespace(chat_feature=keys.chat, prompt_feature=keys.prompt,
+                             completion_feature=keys.completion, text_feature=keys.text,
+                             mask_prompt=mask_prompt)
+    try:
+        return create_dataset(list(records), tokenizer, config)
+    except ValueError as e:
+        raise DatasetError(str(e)) from e

@@ -1,0 +1,99 @@
+"""After training: the base model against the adapter, on the test set and on held-out prompts.
+
+``evaluate_run(run_dir)`` loads the run's model once with its final adapter
+(``ChatEngine``), computes the test-set loss and perplexity with and without
+the adapter (mlx-lm's ``evaluate``, the same batches and mask as training)
+and answers each of the config's ``eval_prompts`` with both (greedy), then
+writes ``evaluation.json`` in the run folder, which the report includes.
+Runs on the calling thread (the training child, after the engine let go of
+its model).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+from lorastudio.core.base import atomic
+
+from lorastudio.core.runs import folder as runs
+
+EVALUATION = "evaluation.json"
+MAX_TOKENS = 120
+# Greedy answers of small models tend to loop; a light repetition penalty keeps
+# them readable and is recorded in evaluation.json with the other settings.
+REPETITION_PENALTY = 1.1
+
+
+def read_evaluation(run_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(run_dir) / EVALUATION).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _test_losses(engine, config) -> dict:
+    """Test loss of the base model and of the adapter (dropout off, as in evaluation)."""
+    from mlx_lm.tuner.trainer import evaluate
+
+    from lorastudio.core.tuner.loop import load_datasets
+
+    _, _, test_set = load_datasets(config, engine.tokenizer)
+    if not test_set:
+        return {}
+
+    def loss() -> float:
+        engine.model.eval()
+        return evaluate(
+            model=engine.model,
+            dataset=test_set,
+            batch_size=config.batch_size,
+            num_batches=config.test_batches,
+            max_seq_length=config.max_seq_length,
+        )
+
+    adapter_loss = loss()
+    with engine.base_model():
+        base_loss = loss()
+    return {
+        "base_loss": base_loss,
+        "base_ppl": math.exp(base_loss),
+        "adapter_loss": adapter_loss,
+        "adapter_ppl": math.exp(adapter_loss),
+        "examples": len(test_set),
+    }
+
+
+def evaluate_run(run_dir: str | Path, status: Callable[[str], None] | None = None, max_tokens: int = MAX_TOKENS) -> dict | None:
+    """Compare base and adapter; write and return evaluation.json (None when there is nothing to do)."""
+    from lorastudio.core.chat.engine import ChatEngine, SamplingSettings
+
+    run_dir = Path(run_dir)
+    config = runs.load_config(run_dir)
+    if not config.eval_prompts and not config.test:
+        return None
+    say = status or (lambda text: None)
+    tic = time.perf_counter()
+    engine = ChatEngine(config.model, adapter=run_dir)
+    try:
+        settings = SamplingSettings(max_tokens=max_tokens, repetition_penalty=REPETITION_PENALTY)
+        result: dict = {
+            "test": None,
+            "prompts": [],
+            "settings": {"max_tokens": max_tokens, "temperature": 0.0, "repetition_penalty": REPETITION_PENALTY},
+        }
+        if config.test:
+            say("Test loss of the base model and of the adapter")
+            result["test"] = _test_losses(engine, config) or None
+        for i, prompt in enumerate(config.eval_prompts, 1):
+            say(f"Answering held-out prompt {i} of {len(config.eval_prompts)} with the base model and the adapter")
+            base, tuned = engine.compare(prompt, settings)
+            result["prompts"].append({"prompt": prompt, "base": base.read().strip(), "adapter": tuned.read().strip()})
+        result["seconds"] = time.perf_counter() - tic
+    finally:
+        engine.close()
+    atomic.write_json(run_dir / EVALUATION, result)
+    return result

@@ -1,0 +1,434 @@
+"""The training loop: mlx-lm's LoRA training, made stoppable, pausable and exactly resumable.
+
+Built from mlx-lm's own parts (``linear_to_lora_layers``, ``default_loss``,
+``evaluate``, ``build_schedule``, its optimizers and its compiled step) and
+laid out like ``mlx_lm.tuner.trainer.train`` line for line, so that with the
+same seed it takes the same steps and reports the same losses as
+``mlx_lm.lora``. What it adds: a stop and pause check before every step,
+checkpoints and resume state written atomically, the best-validation adapter,
+early stopping, a test-set evaluation, and events instead of console output.
+With ``sparse_loss`` (the default) it is faster than mlx-lm on the same
+batches: the output layer is computed only where the loss is taken
+(``lorastudio.core.tuner.sparse_loss``; the same losses to float rounding);
+``batching: bucketed`` also computes fewer padding tokens. With
+``sparse_loss: false`` and ``batching: mlx-lm`` the losses are bit-equal.
+
+Runs on one thread of the training child process (``lorastudio.core.train.worker``)
+or, in tests, of the test process; the model and every MLX array live and die
+on that thread. ``emit`` receives frozen events of plain Python values.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from lorastudio.core.base import atomic
+
+from lorastudio.core.tuner import resume_state
+
+from lorastudio.core.runs import folder as runs
+from lorastudio.core.config.train_config import TrainConfig, validate_for_training
+from lorastudio.core.runs.events import (
+    CheckpointSaved,
+    Event,
+    Finished,
+    Paused,
+    Resumed,
+    Started,
+    Status,
+    Stopped,
+    TestReport,
+    TrainReport,
+    ValReport,
+)
+
+Emit = Callable[[Event], None]
+
+
+@dataclass
+class Control:
+    """Requests from another thread: stop (save and end) and pause. Thread-safe."""
+
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+    running: threading.Event = field(default_factory=threading.Event)  # cleared while paused
+    stop_reason: str = "stopped by the user"
+
+    def __post_init__(self):
+        self.running.set()
+
+    def stop(self, reason: str = "stopped by the user") -> None:
+        self.stop_reason = reason
+        self.stop_requested.set()
+        self.running.set()  # a paused loop must wake up to stop
+
+    def pause(self) -> None:
+        self.running.clear()
+
+    def resume(self) -> None:
+        self.running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self.running.is_set()
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot start or go on, said for a person."""
+
+
+# ----------------------------------------------------------------------------
+# set-up
+
+
+@dataclass
+class Prepared:
+    """The loaded pieces of a run, ready to train."""
+
+    config: TrainConfig
+    model: object
+    tokenizer: object
+    train_set: object
+    valid_set: object
+    test_set: object
+    iters: int
+    model_path: Path
+
+
+def load_datasets(config: TrainConfig, tokenizer):
+    """mlx-lm dataset objects for train/valid/test, every line checked first."""
+    from mlx_lm.tuner.datasets import CacheDataset
+
+    from lorastudio.core.data.datasets import check_dataset, to_mlx_dataset
+    from lorastudio.core.data.keys import DataKeys
+
+    keys = DataKeys.from_config(config)
+    report = check_dataset(
+        config.data, keys, valid_fraction=config.valid_fraction, test_fraction=config.test_fraction, split_seed=config.split_seed
+    )
+    report.raise_if_errors()
+    if config.mask_prompt and report.format == "text":
+        raise TrainingError("mask_prompt: plain-text data has no prompt to mask; turn mask_prompt off")
+    sets = []
+    for name in ("train", "valid", "test"):
+        records = report.splits.get(name) or []
+        sets.append(CacheDataset(to_mlx_dataset(records, tokenizer, keys, config.mask_prompt)) if records else [])
+    return sets
+
+
+def build_optimizer(config: TrainConfig):
+    """The optimizer and learning rate (or schedule) exactly as mlx_lm.lora builds them."""
+    import mlx.optimizers as optim
+    from mlx_lm.tuner.utils import build_schedule
+
+    if config.lr_schedule is not None:
+        schedule = config.lr_schedule
+        lr = build_schedule(
+            {"name": schedule.name, "arguments": schedule.arguments, "warmup": schedule.warmup, "warmup_init": schedule.warmup_init}
+        )
+    else:
+        lr = config.learning_rate
+    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "muon": optim.Muon, "sgd": optim.SGD, "adafactor": optim.Adafactor}
+    return classes[config.optimizer](learning_rate=lr, **config.optimizer_config.get(config.optimizer, {}))
+
+
+def adapter_config(config: TrainConfig, model_path: Path) -> dict:
+    """What mlx-lm writes to adapter_config.json (its args), so its loaders accept ours."""
+    data = config.to_dict()
+    data["model"] = str(model_path)
+    if config.fine_tune_type == "full":
+        data["lora_parameters"] = None
+    else:
+        data["lora_parameters"] = config.lora_dict()
+    return data
+
+
+def prepare(run_dir: Path, emit: Emit) -> Prepared:
+    """Load model, tokenizer and data; apply the adapters (mlx_lm.lora's order of seeding)."""
+    import mlx.core as mx
+    import numpy as np
+
+    from lorastudio.core.models.info import apply_fine_tune
+    from lorastudio.core.models.loading import load_model, resolve_model
+
+    config = runs.load_config(run_dir)
+    problems = validate_for_training(config)
+    if problems:
+        raise TrainingError("; ".join(str(p) for p in problems))
+    # mlx_lm.lora seeds NumPy first; every later draw (data order) follows from it.
+    np.random.seed(config.seed)
+    emit(Status("model", f"Loading model {config.model}"))
+    model_path = resolve_model(config.model, progress=lambda text, frac: emit(Status("download", f"{text} ({frac:.0%})")))
+    model, tokenizer, _ = load_model(model_path)
+    emit(Status("data", f"Checking and tokenizing {config.data}"))
+    train_set, valid_set, test_set = load_datasets(config, tokenizer)
+    if config.test and not test_set:
+        raise TrainingError(f"test: the dataset {config.data} has no test split (add test.jsonl or set test_fraction)")
+    # mlx_lm.lora's train_model: seed MLX, freeze, convert to LoRA, then resume weights.
+    mx.random.seed(config.seed)
+    apply_fine_tune(model, config)
+    if config.resume_adapter_file:
+        model.load_weights(config.resume_adapter_file, strict=False)
+    atomic.write_json(run_dir / runs.ADAPTER_CONFIG, adapter_config(config, model_path))
+    return Prepared(config, model, tokenizer, train_set, valid_set, test_set, config.resolved_iters(len(train_set)), model_path)
+
+
+# ----------------------------------------------------------------------------
+# the loop
+
+
+def _save_adapters(run_dir: Path, model, iteration: int | None) -> Path:
+    from mlx.utils import tree_flatten
+
+    weights = dict(tree_flatten(model.trainable_parameters()))
+    atomic.save_safetensors(run_dir / runs.ADAPTERS, weights)
+    if iteration is not None:
+        atomic.save_safetensors(run_dir / f"{iteration:07d}_adapters.safetensors", weights)
+        return run_dir / f"{iteration:07d}_adapters.safetensors"
+    return run_dir / runs.ADAPTERS
+
+
+def _save_best(run_dir: Path, model) -> Path:
+    from mlx.utils import tree_flatten
+
+    best = run_dir / "best"
+    best.mkdir(exist_ok=True)
+    atomic.save_safetensors(best / runs.ADAPTERS, dict(tree_flatten(model.trainable_parameters())))
+    atomic.write_text(best / runs.ADAPTER_CONFIG, (run_dir / runs.ADAPTER_CONFIG).read_text(encoding="utf-8"))
+    return best
+
+
+def device_description() -> str:
+    import mlx.core as mx
+
+    from lorastudio.core.base import blas
+
+    device = mx.default_device()
+    if device == mx.cpu:
+        return f"CPU ({blas.describe()})"
+    return f"GPU ({mx.device_info().get('device_name', 'unknown')})" if hasattr(mx, "device_info") else "GPU"
+
+
+def train_run(
+    run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False, emit_terminal: bool = True
+) -> Event:
+    """Train the run in ``run_dir`` to its end or a stop; return the terminal event.
+
+    With ``emit_terminal=False`` the Finished or Stopped event is returned but
+    not emitted, so the caller can do more (evaluation, the report) after the
+    model is released and announce the end last. Exceptions propagate (the
+    worker turns them into a Failed event).
+    """
+    import mlx.core as mx
+    import mlx.nn as nn
+    from mlx.nn.utils import average_gradients
+    from mlx.utils import tree_map
+    from mlx_lm.tuner.trainer import default_loss, evaluate, grad_checkpoint, iterate_batches
+
+    from lorastudio.core.tuner.batching import BatchStream
+    from lorastudio.core.models.info import count_parameters
+    from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE, sparse_loss_for
+
+    run_dir = Path(run_dir)
+    control = control or Control()
+    wall_start = time.perf_counter()
+    p = prepare(run_dir, emit)
+    cfg, model = p.config, p.model
+    optimizer = build_optimizer(cfg)
+    stream = BatchStream(p.train_set, cfg.batch_size, cfg.max_seq_length, cfg.batching)
+    if p.valid_set and len(p.valid_set) < cfg.batch_size:
+        raise TrainingError(
+            f"The validation set has {len(p.valid_set)} example(s) but batch_size is {cfg.batch_size}: "
+            "lower batch_size or add validation examples."
+        )
+
+    counters = resume_state.Counters()
+    grad_accum = None
+    if resume:
+        state_file = resume_state.latest(run_dir)
+        if state_file is None:
+            raise TrainingError(f"run {run_dir.name} has no resume state to continue from")
+        counters, grad_accum = resume_state.load(state_file, model, optimizer)
+        stream.restore(counters.stream)
+        emit(Status("resume", f"Resuming after step {counters.iteration}"))
+
+    if cfg.grad_checkpoint:
+        grad_checkpoint(model.layers[0])
+    # The output layer only on the positions that carry loss (the same loss, less work;
+    # lorastudio.core.tuner.sparse_loss), or mlx-lm's own loss, bit for bit.
+    sparse = sparse_loss_for(model, p.train_set[stream.batch_indices[0][0]]) if cfg.sparse_loss else None
+    if sparse is not None:
+        stream.loss_index_multiple = INDEX_MULTIPLE
+    loss_value_and_grad = nn.value_and_grad(model, sparse or default_loss)
+    accum_steps = cfg.grad_accumulation_steps
+    state = [model.state, optimizer.state, mx.random.state]
+
+    # The step of mlx_lm.tuner.trainer.train, unchanged.
+    @partial(mx.compile, inputs=state, outputs=state)
+    def step(batch, prev_grad, do_update):
+        (lvalue, toks), grad = loss_value_and_grad(model, *batch)
+        if prev_grad is not None:
+            grad = tree_map(lambda x, y: x + y, grad, prev_grad)
+        if do_update:
+            grad = average_gradients(grad)
+            if accum_steps > 1:
+                grad = tree_map(lambda x: x / accum_steps, grad)
+            optimizer.update(model, grad)
+            grad = None
+        return lvalue, toks, grad
+
+    counts = count_parameters(model)
+    emit(
+        Started(
+            run_dir=str(run_dir),
+            total_iters=p.iters,
+            start_iteration=counters.iteration,
+            trainable_parameters=counts.trainable,
+            total_parameters=counts.total,
+            train_examples=len(p.train_set),
+            valid_examples=len(p.valid_set),
+            test_examples=len(p.test_set),
+            device=device_description(),
+        )
+    )
+
+    def validate(iteration: int) -> ValReport:
+        tic = time.perf_counter()
+        val_loss = evaluate(
+            model=model,
+            dataset=p.valid_set,
+            loss=default_loss,
+            batch_size=cfg.batch_size,
+            num_batches=cfg.val_batches,
+            max_seq_length=cfg.max_seq_length,
+            iterate_batches=iterate_batches,
+        )
+        model.train()
+        improved = counters.best_val_loss is None or val_loss < counters.best_val_loss
+        if improved:
+            counters.best_val_loss, counters.best_iteration = val_loss, iteration
+            counters.evals_without_improvement = 0
+        else:
+            counters.evals_without_improvement += 1
+        report = ValReport(iteration=iteration, val_loss=val_loss, val_time=time.perf_counter() - tic, is_best=improved)
+        emit(report)
+        if improved and cfg.keep_best:
+            emit(CheckpointSaved(iteration=iteration, path=str(_save_best(run_dir, model)), reason="best"))
+        return report
+
+    def report_train(iteration: int) -> None:
+        steps = counters.report_steps
+        if steps == 0:
+            return
+        seconds = max(counters.report_time, 1e-9)
+        counters.trained_tokens += counters.report_tokens
+        emit(
+            TrainReport(
+                iteration=iteration,
+                train_loss=counters.report_loss_sum / steps,
+                learning_rate=float(optimizer.learning_rate.item()) if isinstance(optimizer.learning_rate, mx.array) else float(optimizer.learning_rate),
+                iterations_per_second=steps / seconds,
+                tokens_per_second=counters.report_tokens / seconds,
+                trained_tokens=counters.trained_tokens,
+                peak_memory_gb=mx.get_peak_memory() / 1e9,
+                computed_tokens_per_second=counters.report_computed_tokens / seconds,
+                elapsed_s=counters.elapsed_train_s,
+            )
+        )
+        counters.report_loss_sum = 0.0
+        counters.report_tokens = counters.report_steps = counters.report_computed_tokens = 0
+        counters.report_time = 0.0
+
+    def save_resume() -> None:
+        counters.stream = stream.state()
+        counters.numpy_random = resume_state.numpy_random_state()
+        resume_state.save(run_dir, counters, model, optimizer, grad_accum)
+
+    model.train()
+    # Accumulated as mlx-lm does (a Python number, then an array evaluated with the step).
+    loss_sum = counters.report_loss_sum
+    stop_reason = None
+    for it in range(counters.iteration + 1, p.iters + 1):
+        if control.paused and not control.stop_requested.is_set():
+            emit(Paused(iteration=it - 1))
+            control.running.wait()
+            if not control.stop_requested.is_set():
+                emit(Resumed(iteration=it - 1))
+        if control.stop_requested.is_set():
+            stop_reason = control.stop_reason
+            break
+        batch = stream.next()
+        if p.valid_set and (it == 1 or it % cfg.steps_per_eval == 0 or it == p.iters):
+            validate(it - 1)
+            if cfg.early_stopping_patience and counters.evals_without_improvement >= cfg.early_stopping_patience:
+                emit(Status("early_stop", f"No better validation loss in {cfg.early_stopping_patience} evaluations: stopping early"))
+                break
+
+        tic = time.perf_counter()
+        inputs = (batch.tokens, batch.lengths)
+        if batch.loss_index is not None:
+            inputs += (batch.loss_index, batch.loss_weight)
+        lvalue, toks, grad_accum = step(inputs, grad_accum, it % accum_steps == 0)
+        loss_sum = loss_sum + lvalue
+        mx.eval(state, loss_sum, toks, grad_accum)
+        if cfg.clear_cache_threshold and mx.get_cache_memory() > cfg.clear_cache_threshold:
+            mx.clear_cache()
+        seconds = time.perf_counter() - tic
+        counters.iteration = it
+        counters.report_time += seconds
+        counters.elapsed_train_s += seconds
+        counters.report_steps += 1
+        counters.report_tokens += int(toks.item())
+        counters.report_computed_tokens += batch.computed_tokens
+        counters.report_loss_sum = float(loss_sum.item())
+
+        if it % cfg.steps_per_report == 0 or it == p.iters:
+            report_train(it)
+            loss_sum = 0.0
+        if it % cfg.save_every == 0:
+            path = _save_adapters(run_dir, model, it)
+            save_resume()
+            emit(CheckpointSaved(iteration=it, path=str(path), reason="periodic"))
+
+    done = counters.iteration
+    if stop_reason is not None:
+        report_train(done)
+        path = _save_adapters(run_dir, model, None)
+        save_resume()
+        emit(CheckpointSaved(iteration=done, path=str(path), reason="stop"))
+        stopped = Stopped(iteration=done, reason=stop_reason, adapter_path=str(run_dir))
+        if emit_terminal:
+            emit(stopped)
+        return stopped
+
+    report_train(done)
+    path = _save_adapters(run_dir, model, None)
+    save_resume()
+    emit(CheckpointSaved(iteration=done, path=str(path), reason="final"))
+    if cfg.test:
+        emit(Status("test", "Evaluating on the test set"))
+        tic = time.perf_counter()
+        test_loss = evaluate(
+            model=model,
+            dataset=p.test_set,
+            loss=default_loss,
+            batch_size=cfg.batch_size,
+            num_batches=cfg.test_batches,
+            max_seq_length=cfg.max_seq_length,
+        )
+        emit(TestReport(test_loss=test_loss, test_ppl=math.exp(test_loss), test_time=time.perf_counter() - tic))
+    finished = Finished(
+        iteration=done,
+        adapter_path=str(run_dir),
+        elapsed_s=time.perf_counter() - wall_start,
+        best_val_loss=counters.best_val_loss,
+        best_iteration=counters.best_iteration,
+    )
+    if emit_terminal:
+        emit(finished)
+    return finished
