@@ -513,18 +513,47 @@ def _token_string(tokens: list[str], meta_id: Any) -> str | None:
 
 def build_tokenizer(gf: GgufFile) -> tuple[Any, dict[str, Any]]:
     """The ``tokenizers.Tokenizer`` and the ``tokenizer_config.json`` dict a GGUF describes."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, processors
+    from tokenizers import Tokenizer, decoders, models
 
     tokens: list[str] = list(gf.get("tokenizer.ggml.tokens"))
     types: list[int] = list(gf.get("tokenizer.ggml.token_type") or [_NORMAL] * len(tokens))
+    merges = _merges(gf)
+    vocab = _byte_level_vocab(tokens, types)
+    _check_merges(gf, vocab, merges)
+
+    pre = gf.get("tokenizer.ggml.pre") or "default"
+    prefix = bool(gf.get("tokenizer.ggml.add_space_prefix", False))
+    bpe = models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False,
+                     ignore_merges=pre in _LLAMA3_PRE)  # llama.cpp sets ignore_merges for llama3
+    tokenizer = Tokenizer(bpe)
+    tokenizer.pre_tokenizer = _pre_tokenizer(pre, prefix)
+    tokenizer.decoder = decoders.ByteLevel()
+    _add_whole_tokens(tokenizer, tokens, types, vocab)
+
+    bos = _token_string(tokens, gf.get("tokenizer.ggml.bos_token_id"))
+    eos = _token_string(tokens, gf.get("tokenizer.ggml.eos_token_id"))
+    add_bos = bool(gf.get("tokenizer.ggml.add_bos_token", False)) and bos is not None
+    add_eos = bool(gf.get("tokenizer.ggml.add_eos_token", False)) and eos is not None
+    tokenizer.post_processor = _post_processor(vocab, bos, eos, add_bos, add_eos)
+    return tokenizer, _tokenizer_config(gf, tokens, bos, eos, add_bos, add_eos)
+
+
+def _merges(gf: GgufFile) -> list[tuple[str, ...]]:
+    """The BPE merges as (left, right) pairs; a GgufError when one is not two tokens."""
     merges = [tuple(m.split(" ", 1)) for m in gf.get("tokenizer.ggml.merges")]
     if any(len(m) != 2 for m in merges):
         raise GgufError(
             f"{gf.path}: the GGUF tokenizer has a malformed merge (expected two tokens separated by a space)")
+    return merges
 
-    # A byte-level vocabulary is spelled in GPT-2's byte alphabet. Special tokens are kept
-    # verbatim (they are matched whole in the text); any other token spelled outside the
-    # alphabet is respelled byte by byte, as transformers' own GGUF conversion does.
+
+def _byte_level_vocab(tokens: list[str], types: list[int]) -> dict[str, int]:
+    """Token string -> id, every token spelled in GPT-2's byte alphabet (the first id wins a duplicate).
+
+    Special tokens are kept verbatim (they are matched whole in the text); any other
+    token spelled outside the alphabet is respelled byte by byte, as transformers' own
+    GGUF conversion does.
+    """
     spelling = _bytes_to_unicode()
     alphabet = set(spelling.values())
     vocab: dict[str, int] = {}
@@ -532,6 +561,10 @@ def build_tokenizer(gf: GgufFile) -> tuple[Any, dict[str, Any]]:
         if kind not in (_CONTROL, _USER_DEFINED, _UNKNOWN) and not set(tok) <= alphabet:
             tok = "".join(spelling[b] for b in tok.encode("utf-8"))
         vocab.setdefault(tok, i)
+    return vocab
+
+
+def _check_merges(gf: GgufFile, vocab: dict[str, int], merges: list[tuple[str, ...]]) -> None:
     # The tokenizers library panics (an uncatchable-looking pyo3 error) on a merge whose
     # parts or result are not in the vocabulary: check first and say what is wrong.
     for a, b in merges:
@@ -539,27 +572,31 @@ def build_tokenizer(gf: GgufFile) -> tuple[Any, dict[str, Any]]:
             raise GgufError(f"{gf.path}: the GGUF tokenizer is inconsistent "
                             f"(merge {a!r} {b!r} uses tokens not in the vocabulary)")
 
-    pre = gf.get("tokenizer.ggml.pre") or "default"
-    prefix = bool(gf.get("tokenizer.ggml.add_space_prefix", False))
-    bpe = models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False,
-                     ignore_merges=pre in _LLAMA3_PRE)  # llama.cpp sets ignore_merges for llama3
-    tokenizer = Tokenizer(bpe)
+
+def _pre_tokenizer(pre: str, prefix: bool) -> Any:
+    """The pre-tokenizer llama.cpp uses for ``tokenizer.ggml.pre``, ending in byte-level spelling."""
+    from tokenizers import Regex, pre_tokenizers
+
     if pre in _LLAMA3_PRE or pre in _TEKKEN_PRE:
         split = _LLAMA3_SPLIT if pre in _LLAMA3_PRE else _TEKKEN_SPLIT
-        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        return pre_tokenizers.Sequence([
             pre_tokenizers.Split(Regex(split), behavior="isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=prefix, use_regex=False),
         ])
-    elif pre in _DIGIT_PRE:
+    if pre in _DIGIT_PRE:
         # llama.cpp splits every digit off first for these vocabularies (SmolLM's tokenizer.json
         # does the same with a Digits pre-tokenizer); then GPT-2's regex.
-        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        return pre_tokenizers.Sequence([
             pre_tokenizers.Digits(individual_digits=True),
             pre_tokenizers.ByteLevel(add_prefix_space=prefix, use_regex=True),
         ])
-    else:  # "default", "gpt2" and kinds we do not know: GPT-2's regex, like transformers does
-        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=prefix, use_regex=True)
-    tokenizer.decoder = decoders.ByteLevel()
+    # "default", "gpt2" and kinds we do not know: GPT-2's regex, like transformers does
+    return pre_tokenizers.ByteLevel(add_prefix_space=prefix, use_regex=True)
+
+
+def _add_whole_tokens(tokenizer: Any, tokens: list[str], types: list[int], vocab: dict[str, int]) -> None:
+    """Register control and unknown tokens as special, user-defined ones as plain added tokens."""
+    from tokenizers import AddedToken
 
     special = [AddedToken(t, special=True, normalized=False)
                for t, k in zip(tokens, types) if k in (_CONTROL, _UNKNOWN) and vocab.get(t) is not None]
@@ -570,19 +607,22 @@ def build_tokenizer(gf: GgufFile) -> tuple[Any, dict[str, Any]]:
     if plain:
         tokenizer.add_tokens(plain)
 
-    bos = _token_string(tokens, gf.get("tokenizer.ggml.bos_token_id"))
-    eos = _token_string(tokens, gf.get("tokenizer.ggml.eos_token_id"))
-    add_bos = bool(gf.get("tokenizer.ggml.add_bos_token", False)) and bos is not None
-    add_eos = bool(gf.get("tokenizer.ggml.add_eos_token", False)) and eos is not None
-    if add_bos or add_eos:
-        single = ([f"{bos}:0"] if add_bos else []) + ["$A:0"] + ([f"{eos}:0"] if add_eos else [])
-        pair = single + ([f"{bos}:1"] if add_bos else []) + ["$B:1"] + ([f"{eos}:1"] if add_eos else [])
-        ids = {t: vocab[t] for t in (bos if add_bos else None, eos if add_eos else None) if t}
-        tokenizer.post_processor = processors.TemplateProcessing(
-            single=single, pair=pair, special_tokens=list(ids.items()))
-    else:
-        tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
 
+def _post_processor(vocab: dict[str, int], bos: str | None, eos: str | None, add_bos: bool, add_eos: bool) -> Any:
+    """A template that adds bos and/or eos around each sequence, or plain byte-level when neither is added."""
+    from tokenizers import processors
+
+    if not (add_bos or add_eos):
+        return processors.ByteLevel(trim_offsets=False)
+    single = ([f"{bos}:0"] if add_bos else []) + ["$A:0"] + ([f"{eos}:0"] if add_eos else [])
+    pair = single + ([f"{bos}:1"] if add_bos else []) + ["$B:1"] + ([f"{eos}:1"] if add_eos else [])
+    ids = {t: vocab[t] for t in (bos if add_bos else None, eos if add_eos else None) if t}
+    return processors.TemplateProcessing(single=single, pair=pair, special_tokens=list(ids.items()))
+
+
+def _tokenizer_config(gf: GgufFile, tokens: list[str], bos: str | None, eos: str | None,
+                      add_bos: bool, add_eos: bool) -> dict[str, Any]:
+    """The ``tokenizer_config.json`` dict: special tokens, their use, length and chat template."""
     config: dict[str, Any] = {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "bos_token": bos,
@@ -598,7 +638,7 @@ def build_tokenizer(gf: GgufFile) -> tuple[Any, dict[str, Any]]:
     template = gf.get("tokenizer.chat_template")
     if template:
         config["chat_template"] = template
-    return tokenizer, config
+    return config
 
 
 # --------------------------------------------------------------------------------------
@@ -716,21 +756,10 @@ def _write_weights(gf: GgufFile, folder: Path, dtype: str | None, report: Progre
     rope_scaling = None
     if gf.arch("rope.scaling.type") == "linear":
         rope_scaling = {"type": "linear", "factor": _f32(gf.arch("rope.scaling.factor", 1.0))}
-    bits_of: dict[str, int] = {}
+    bits_of: dict[str, int] = {}  # the modules kept quantized, and their width
     total = sum(t.nbytes or 0 for t in gf.tensors) or 1
     done = 0
-    shard: dict[str, Any] = {}
-    shard_bytes = 0
-    shards: list[tuple[Path, list[str]]] = []  # written under a temporary name, with their tensor names
-
-    def flush() -> None:
-        nonlocal shard, shard_bytes
-        if shard:
-            path = folder / f".shard-{len(shards):05d}.safetensors"
-            mx.save_safetensors(str(path), shard, metadata={"format": "mlx"})
-            shards.append((path, list(shard)))
-            shard, shard_bytes = {}, 0
-
+    shards = _ShardWriter(folder)
     for number, info in enumerate(gf.tensors, 1):
         done += info.nbytes or 0
         if info.name == "rope_freqs.weight":
@@ -740,45 +769,99 @@ def _write_weights(gf: GgufFile, folder: Path, dtype: str | None, report: Progre
         if _SKIPPED_RE.fullmatch(info.name):
             continue
         module, suffix = _mlx_name(gf, info.name)
-        base = info.name.rpartition(".")[0]
-        if info.type_name in _QUANT_BITS:
-            bits = _QUANT_BITS[info.type_name]
-            parts = [arrays[f"{base}.weight"], arrays[f"{base}.scales"], arrays[f"{base}.biases"]]
-        elif info.type_name == "BF16":
-            parts = [_read_bf16(gf.path, info)]
-        else:
-            parts = [arrays[info.name]]
+        parts = _tensor_parts(gf, arrays, info)
         # Un-permute Q/K rows (weights and biases). Group quantization runs along a row,
         # so packed rows and their scales and biases move together.
         if module.endswith(("self_attn.q_proj", "self_attn.k_proj")):
             n = heads if module.endswith("q_proj") else kv_heads
             index = mx.array(_unpermute_index(parts[0].shape[0], n))
             parts = [mx.take(p, index, axis=0) for p in parts]
-        if info.type_name in _QUANT_BITS:
-            w, scales, biases = parts
-            if target is not None:
-                # Dequantize in float32 (the file's f16 scales are exact there), then cast.
-                out = {f"{module}.weight": mx.dequantize(w, scales.astype(mx.float32), biases.astype(mx.float32),
-                                                         group_size=GROUP_SIZE, bits=bits).astype(target)}
-            else:
-                out = {f"{module}.weight": w, f"{module}.scales": scales, f"{module}.biases": biases}
-                bits_of[module] = bits
-        else:
-            out = {f"{module}.{suffix}": parts[0] if target is None else parts[0].astype(target)}
+        out = _converted(module, suffix, info.type_name, parts, target)
+        if info.type_name in _QUANT_BITS and target is None:
+            bits_of[module] = _QUANT_BITS[info.type_name]
         mx.eval(out)
-        for name, a in out.items():
-            shard[name] = a
-            shard_bytes += a.nbytes
-        if shard_bytes >= _SHARD_BYTES:
-            flush()
+        shards.add(out)
         report(f"Converting tensor {number} of {len(gf.tensors)}", 0.05 + 0.85 * done / total)
-    flush()
+    shards.flush()
     del arrays
+    shards.rename()
+    return _quantization(bits_of), rope_scaling
 
-    # model.safetensors, or model-0000i-of-0000n.safetensors with an index
-    if len(shards) == 1:
-        os.replace(shards[0][0], folder / "model.safetensors")
-    else:
+
+def _tensor_parts(gf: GgufFile, arrays: dict[str, Any], info: TensorInfo) -> list[Any]:
+    """The arrays a tensor is stored as: (weight, scales, biases) for a quantized one, else the one array."""
+    if info.type_name in _QUANT_BITS:
+        base = info.name.rpartition(".")[0]
+        return [arrays[f"{base}.weight"], arrays[f"{base}.scales"], arrays[f"{base}.biases"]]
+    if info.type_name == "BF16":
+        return [_read_bf16(gf.path, info)]
+    return [arrays[info.name]]
+
+
+def _converted(module: str, suffix: str, type_name: str, parts: list[Any], target: Any) -> dict[str, Any]:
+    """The mlx-lm arrays of one tensor: kept as in the file when ``target`` is None, else cast to it."""
+    import mlx.core as mx
+
+    if type_name not in _QUANT_BITS:
+        return {f"{module}.{suffix}": parts[0] if target is None else parts[0].astype(target)}
+    w, scales, biases = parts
+    if target is None:
+        return {f"{module}.weight": w, f"{module}.scales": scales, f"{module}.biases": biases}
+    # Dequantize in float32 (the file's f16 scales are exact there), then cast.
+    return {f"{module}.weight": mx.dequantize(w, scales.astype(mx.float32), biases.astype(mx.float32),
+                                              group_size=GROUP_SIZE, bits=_QUANT_BITS[type_name]).astype(target)}
+
+
+def _quantization(bits_of: dict[str, int]) -> dict[str, Any] | None:
+    """config.json's quantization entry for the modules kept quantized (None when there are none)."""
+    if not bits_of:
+        return None
+    # The most common width is the default; every other quantized module gets an override
+    # (the SmolLM2 "Q4_1" file keeps its token embedding in Q8_0).
+    default = Counter(bits_of.values()).most_common(1)[0][0]
+    quantization: dict[str, Any] = {"group_size": GROUP_SIZE, "bits": default, "mode": "affine"}
+    for module, bits in bits_of.items():
+        if bits != default:
+            quantization[module] = {"group_size": GROUP_SIZE, "bits": bits, "mode": "affine"}
+    return quantization
+
+
+class _ShardWriter:
+    """Saves converted arrays into safetensors shards of about ``_SHARD_BYTES`` each.
+
+    Shards are written under temporary names because their final names count them
+    all (``model-00001-of-00003``); ``rename`` gives the final names once all are written.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.shard: dict[str, Any] = {}
+        self.shard_bytes = 0
+        self.written: list[tuple[Path, list[str]]] = []  # each shard's temporary path and tensor names
+
+    def add(self, arrays: dict[str, Any]) -> None:
+        for name, a in arrays.items():
+            self.shard[name] = a
+            self.shard_bytes += a.nbytes
+        if self.shard_bytes >= _SHARD_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Save the arrays gathered so far as the next shard (nothing when there are none)."""
+        import mlx.core as mx
+
+        if self.shard:
+            path = self.folder / f".shard-{len(self.written):05d}.safetensors"
+            mx.save_safetensors(str(path), self.shard, metadata={"format": "mlx"})
+            self.written.append((path, list(self.shard)))
+            self.shard, self.shard_bytes = {}, 0
+
+    def rename(self) -> None:
+        """model.safetensors, or model-0000i-of-0000n.safetensors with an index."""
+        folder, shards = self.folder, self.written
+        if len(shards) == 1:
+            os.replace(shards[0][0], folder / "model.safetensors")
+            return
         weight_map = {}
         for i, (path, names) in enumerate(shards):
             final = folder / f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
@@ -786,17 +869,6 @@ def _write_weights(gf: GgufFile, folder: Path, dtype: str | None, report: Progre
             os.replace(path, final)
         index = {"metadata": {}, "weight_map": dict(sorted(weight_map.items()))}
         _write_json(folder / "model.safetensors.index.json", index)
-
-    quantization = None
-    if bits_of:
-        # The most common width is the default; every other quantized module gets an override
-        # (the SmolLM2 "Q4_1" file keeps its token embedding in Q8_0).
-        default = Counter(bits_of.values()).most_common(1)[0][0]
-        quantization = {"group_size": GROUP_SIZE, "bits": default, "mode": "affine"}
-        for module, bits in bits_of.items():
-            if bits != default:
-                quantization[module] = {"group_size": GROUP_SIZE, "bits": bits, "mode": "affine"}
-    return quantization, rope_scaling
 
 
 def _read_bf16(path: Path, info: TensorInfo) -> Any:

@@ -125,132 +125,127 @@ def _percent(new: float, old: float) -> float:
 
 
 def loss_findings(facts: RunFacts) -> tuple[list[Finding], list[Rise]]:
-    findings: list[Finding] = []
+    """The loss rules' findings in report order, and the oscillating rises they quote."""
     train = [r for r in facts.train if math.isfinite(r.train_loss)]
     val = [v for v in facts.val if math.isfinite(v.val_loss)]
     if not train:
-        findings.append(Finding("no_train"))
-        return findings, []
-    overfit = None
+        return [Finding("no_train")], []
+    findings: list[Finding] = []
+    trend = None
     if len(val) >= 2:
-        best = min(val, key=lambda v: v.val_loss)
-        last, previous = val[-1], val[-2]
-        drop = _percent(last.val_loss, previous.val_loss)
-        train_at_best = _train_near(train, best.iteration + VAL_ITER_OFFSET)
-        rise = _percent(last.val_loss, best.val_loss)
-        if rise > OVERFIT_RISE_PERCENT and train[-1].train_loss < train_at_best:
-            overfit = Finding(
-                "overfitting",
-                {
-                    "best": best.val_loss,
-                    "best_iteration": best.iteration + VAL_ITER_OFFSET,
-                    "last": last.val_loss,
-                    "last_iteration": last.iteration + VAL_ITER_OFFSET,
-                    "rise_percent": rise,
-                    "train_at_best": train_at_best,
-                    "train_last": train[-1].train_loss,
-                    "threshold": OVERFIT_RISE_PERCENT,
-                    "keep_best": bool(facts.config and facts.config.keep_best),
-                },
-            )
-            findings.append(overfit)
-        elif last is best and -drop > STILL_FALLING_PERCENT:
-            findings.append(
-                Finding(
-                    "more_iters_val",
-                    {
-                        "previous": previous.val_loss,
-                        "previous_iteration": previous.iteration + VAL_ITER_OFFSET,
-                        "last": last.val_loss,
-                        "last_iteration": last.iteration + VAL_ITER_OFFSET,
-                        "drop_percent": -drop,
-                        "threshold": STILL_FALLING_PERCENT,
-                    },
-                )
-            )
-        elif rise > OVERFIT_RISE_PERCENT:
-            # Validation got worse without the training loss falling: not overfitting, not converging.
-            findings.append(
-                Finding(
-                    "val_rising",
-                    {
-                        "best": best.val_loss,
-                        "best_iteration": best.iteration + VAL_ITER_OFFSET,
-                        "last": last.val_loss,
-                        "last_iteration": last.iteration + VAL_ITER_OFFSET,
-                        "rise_percent": rise,
-                        "threshold": OVERFIT_RISE_PERCENT,
-                    },
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    "val_levelled",
-                    {
-                        "best": best.val_loss,
-                        "best_iteration": best.iteration + VAL_ITER_OFFSET,
-                        "last": last.val_loss,
-                        "last_iteration": last.iteration + VAL_ITER_OFFSET,
-                        "threshold": STILL_FALLING_PERCENT,
-                    },
-                )
-            )
+        trend = _validation_finding(facts, train, val)
     elif len(train) >= 2:
-        tail = train[-max(2, len(train) // 3):]
-        drop = -_percent(tail[-1].train_loss, tail[0].train_loss)
-        key = "more_iters_train" if drop > STILL_FALLING_PERCENT else "train_levelled"
-        findings.append(
-            Finding(
-                key,
-                {
-                    "from": tail[0].train_loss,
-                    "from_iteration": tail[0].iteration,
-                    "to": tail[-1].train_loss,
-                    "to_iteration": tail[-1].iteration,
-                    "drop_percent": drop,
-                    "threshold": STILL_FALLING_PERCENT,
-                },
-            )
-        )
+        trend = _train_trend_finding(train)
+    if trend is not None:
+        findings.append(trend)
     if not facts.val:
         findings.append(Finding("no_validation"))
-
     shaky = oscillations(facts.rises())
     if shaky:
-        worst = max(shaky, key=lambda r: r.percent)
-        findings.append(
-            Finding(
-                "oscillating",
-                {
-                    "count": len(shaky),
-                    "worst_iteration": worst.iteration,
-                    "worst_before": worst.before,
-                    "worst_after": worst.after,
-                    "worst_percent": worst.percent,
-                    "threshold": OSCILLATION_RISE_PERCENT,
-                    "learning_rate": facts.config.learning_rate if facts.config else None,
-                },
-            )
-        )
-    if len(train) >= 2:
-        change = _percent(train[-1].train_loss, train[0].train_loss)
-        if abs(change) < FLAT_PERCENT:
-            findings.append(
-                Finding(
-                    "flat",
-                    {
-                        "first": train[0].train_loss,
-                        "last": train[-1].train_loss,
-                        "change_percent": change,
-                        "threshold": FLAT_PERCENT,
-                        "learning_rate": facts.config.learning_rate if facts.config else None,
-                    },
-                )
-            )
-    if overfit is not None:
+        findings.append(_oscillation_finding(facts, shaky))
+    flat = _flat_finding(facts, train)
+    if flat is not None:
+        findings.append(flat)
+    # Only overfitting is cured by more examples, so only it earns this advice.
+    if trend is not None and trend.key == "overfitting":
         findings.append(Finding("more_data", {"epochs": facts.epochs_seen}))
     return findings, shaky
+
+
+def _validation_finding(facts: RunFacts, train: list, val: list) -> Finding:
+    """What the last validations say: overfitting, still improving, rising or levelled off."""
+    best = min(val, key=lambda v: v.val_loss)
+    last, previous = val[-1], val[-2]
+    drop = _percent(last.val_loss, previous.val_loss)
+    train_at_best = _train_near(train, best.iteration + VAL_ITER_OFFSET)
+    rise = _percent(last.val_loss, best.val_loss)
+    best_to_last = {
+        "best": best.val_loss,
+        "best_iteration": best.iteration + VAL_ITER_OFFSET,
+        "last": last.val_loss,
+        "last_iteration": last.iteration + VAL_ITER_OFFSET,
+    }
+    if rise > OVERFIT_RISE_PERCENT and train[-1].train_loss < train_at_best:
+        return Finding(
+            "overfitting",
+            {
+                **best_to_last,
+                "rise_percent": rise,
+                "train_at_best": train_at_best,
+                "train_last": train[-1].train_loss,
+                "threshold": OVERFIT_RISE_PERCENT,
+                "keep_best": bool(facts.config and facts.config.keep_best),
+            },
+        )
+    if last is best and -drop > STILL_FALLING_PERCENT:
+        return Finding(
+            "more_iters_val",
+            {
+                "previous": previous.val_loss,
+                "previous_iteration": previous.iteration + VAL_ITER_OFFSET,
+                "last": last.val_loss,
+                "last_iteration": last.iteration + VAL_ITER_OFFSET,
+                "drop_percent": -drop,
+                "threshold": STILL_FALLING_PERCENT,
+            },
+        )
+    if rise > OVERFIT_RISE_PERCENT:
+        # Validation got worse without the training loss falling: not overfitting, not converging.
+        return Finding("val_rising", {**best_to_last, "rise_percent": rise, "threshold": OVERFIT_RISE_PERCENT})
+    return Finding("val_levelled", {**best_to_last, "threshold": STILL_FALLING_PERCENT})
+
+
+def _train_trend_finding(train: list) -> Finding:
+    """Without validations: whether the train loss still fell over the last third of its reports."""
+    tail = train[-max(2, len(train) // 3):]
+    drop = -_percent(tail[-1].train_loss, tail[0].train_loss)
+    key = "more_iters_train" if drop > STILL_FALLING_PERCENT else "train_levelled"
+    return Finding(
+        key,
+        {
+            "from": tail[0].train_loss,
+            "from_iteration": tail[0].iteration,
+            "to": tail[-1].train_loss,
+            "to_iteration": tail[-1].iteration,
+            "drop_percent": drop,
+            "threshold": STILL_FALLING_PERCENT,
+        },
+    )
+
+
+def _oscillation_finding(facts: RunFacts, shaky: list[Rise]) -> Finding:
+    worst = max(shaky, key=lambda r: r.percent)
+    return Finding(
+        "oscillating",
+        {
+            "count": len(shaky),
+            "worst_iteration": worst.iteration,
+            "worst_before": worst.before,
+            "worst_after": worst.after,
+            "worst_percent": worst.percent,
+            "threshold": OSCILLATION_RISE_PERCENT,
+            "learning_rate": facts.config.learning_rate if facts.config else None,
+        },
+    )
+
+
+def _flat_finding(facts: RunFacts, train: list) -> Finding | None:
+    """A "flat" finding when the train loss barely moved from its first report to its last."""
+    if len(train) < 2:
+        return None
+    change = _percent(train[-1].train_loss, train[0].train_loss)
+    if abs(change) >= FLAT_PERCENT:
+        return None
+    return Finding(
+        "flat",
+        {
+            "first": train[0].train_loss,
+            "last": train[-1].train_loss,
+            "change_percent": change,
+            "threshold": FLAT_PERCENT,
+            "learning_rate": facts.config.learning_rate if facts.config else None,
+        },
+    )
 
 
 def _train_near(train, iteration: int) -> float:

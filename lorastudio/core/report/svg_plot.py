@@ -113,6 +113,18 @@ def _marker(x: float, y: float, color: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{color}" stroke="#ffffff" stroke-width="1.5"/>'
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The chart's size and its plot area: x from ``x0`` to ``x1``, y from ``y0`` (bottom) up to ``y1``."""
+
+    width: int
+    height: int
+    x0: int
+    x1: int
+    y0: int
+    y1: int
+
+
 def line_chart(
     series: list[Series],
     title: str,
@@ -131,32 +143,60 @@ def line_chart(
     has_right = bool(right_series) and y2_label is not None
     margin_left, margin_right = 72, 76 if has_right else 28
     margin_top, margin_bottom = 48, 58
-    x0, x1 = margin_left, width - margin_right
-    y0, y1 = height - margin_bottom, margin_top  # y0 is the bottom
-    parts = [
+    frame = _Frame(width, height, margin_left, width - margin_right, height - margin_bottom, margin_top)
+    parts = _header(frame, title)
+    plotted = [s for s in series if s.points]
+    if not plotted:
+        parts.extend(_empty_plot(frame, empty_text))
+        parts.append("</svg>")
+        return "\n".join(parts)
+
+    xs = _x_scale(plotted, frame, integer_x)
+    left = _Scale(nice_ticks(*_range(left_series or plotted, 1, zero_based), 5), frame.y0, frame.y1)
+    right = _Scale(nice_ticks(*_range(right_series, 1, zero_based), 5), frame.y0, frame.y1) if has_right else None
+    parts.extend(_axes(frame, xs, left, right))
+    parts.extend(_axis_titles(frame, x_label, y_label, y2_label if right is not None else None))
+    parts.extend(_data(frame, repr((title, series)), plotted, xs, left, right))
+    parts.extend(_legend(frame, plotted))
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _header(frame: _Frame, title: str) -> list[str]:
+    """The opening ``<svg>`` tag, the accessible title, the white background and the visible title."""
+    width, height = frame.width, frame.height
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" font-family="{escape(FONT, {chr(34): "&quot;"})}">',
         f"<title>{escape(title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
-        _text(x0, 26, title, anchor="start", size=15, color=TEXT, font_weight="600"),
+        _text(frame.x0, 26, title, anchor="start", size=15, color=TEXT, font_weight="600"),
     ]
-    plotted = [s for s in series if s.points]
-    if not plotted:
-        parts.append(f'<rect x="{x0}" y="{y1}" width="{x1 - x0}" height="{y0 - y1}" fill="#f8f9fa" stroke="{GRID}"/>')
-        parts.append(_text((x0 + x1) / 2, (y0 + y1) / 2, empty_text, size=14))
-        parts.append("</svg>")
-        return "\n".join(parts)
 
+
+def _empty_plot(frame: _Frame, empty_text: str) -> list[str]:
+    x0, x1, y0, y1 = frame.x0, frame.x1, frame.y0, frame.y1
+    return [
+        f'<rect x="{x0}" y="{y1}" width="{x1 - x0}" height="{y0 - y1}" fill="#f8f9fa" stroke="{GRID}"/>',
+        _text((x0 + x1) / 2, (y0 + y1) / 2, empty_text, size=14),
+    ]
+
+
+def _x_scale(plotted: list[Series], frame: _Frame, integer_x: bool) -> _Scale:
+    """The x scale; iteration axes span at least 4 and keep only whole-number ticks."""
     x_low, x_high = _range(plotted, 0, False)
     if integer_x and x_high - x_low < 4:
         x_high = x_low + 4
-    xs = _Scale(nice_ticks(x_low, x_high, 6), x0, x1)
+    xs = _Scale(nice_ticks(x_low, x_high, 6), frame.x0, frame.x1)
     if integer_x:
         xs.ticks = [t for t in xs.ticks if abs(t - round(t)) < 1e-9] or xs.ticks
-    left = _Scale(nice_ticks(*_range(left_series or plotted, 1, zero_based), 5), y0, y1)
-    right = _Scale(nice_ticks(*_range(right_series, 1, zero_based), 5), y0, y1) if has_right else None
+    return xs
 
-    # grid and ticks
+
+def _axes(frame: _Frame, xs: _Scale, left: _Scale, right: _Scale | None) -> list[str]:
+    """Grid lines, tick marks and tick labels, then the axis lines."""
+    x0, x1, y0, y1 = frame.x0, frame.x1, frame.y0, frame.y1
+    parts = []
     for tick in left.ticks:
         y = left(tick)
         parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
@@ -172,19 +212,36 @@ def line_chart(
     parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="{AXIS}" stroke-width="1.2"/>')
     if right is not None:
         parts.append(f'<line x1="{x1}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="{AXIS}" stroke-width="1.2"/>')
+    return parts
 
-    # axis titles
-    parts.append(_text((x0 + x1) / 2, height - 14, x_label, size=12, color=TEXT))
-    mid = (y0 + y1) / 2
-    parts.append(_text(18, mid, y_label, size=12, color=TEXT, transform=f"rotate(-90 18 {mid:.1f})"))
-    if right is not None:
-        xr = width - 14
-        parts.append(_text(xr, mid, y2_label or "", size=12, color=TEXT, transform=f"rotate(90 {xr} {mid:.1f})"))
 
-    # data, clipped to the plot area (an id of its own: several charts may share a page)
-    clip = "clip-" + hashlib.sha1(repr((title, series)).encode("utf-8")).hexdigest()[:10]
-    parts.append(f'<clipPath id="{clip}"><rect x="{x0 - 6}" y="{y1 - 6}" width="{x1 - x0 + 12}" height="{y0 - y1 + 12}"/></clipPath>')
-    parts.append(f'<g clip-path="url(#{clip})">')
+def _axis_titles(frame: _Frame, x_label: str, y_label: str, y2_label: str | None) -> list[str]:
+    """The x title under the plot, the y titles turned along the left and (when ``y2_label``) right edges."""
+    mid = (frame.y0 + frame.y1) / 2
+    parts = [
+        _text((frame.x0 + frame.x1) / 2, frame.height - 14, x_label, size=12, color=TEXT),
+        _text(18, mid, y_label, size=12, color=TEXT, transform=f"rotate(-90 18 {mid:.1f})"),
+    ]
+    if y2_label is not None:
+        xr = frame.width - 14
+        parts.append(_text(xr, mid, y2_label, size=12, color=TEXT, transform=f"rotate(90 {xr} {mid:.1f})"))
+    return parts
+
+
+def _data(
+    frame: _Frame, identity: str, plotted: list[Series], xs: _Scale, left: _Scale, right: _Scale | None
+) -> list[str]:
+    """The lines and markers, clipped to the plot area.
+
+    The clip path's id comes from ``identity`` (the chart's title and series), so
+    several charts inlined in one page do not share an id.
+    """
+    x0, x1, y0, y1 = frame.x0, frame.x1, frame.y0, frame.y1
+    clip = "clip-" + hashlib.sha1(identity.encode("utf-8")).hexdigest()[:10]
+    parts = [
+        f'<clipPath id="{clip}"><rect x="{x0 - 6}" y="{y1 - 6}" width="{x1 - x0 + 12}" height="{y0 - y1 + 12}"/></clipPath>',
+        f'<g clip-path="url(#{clip})">',
+    ]
     for s in plotted:
         scale = right if (s.axis == "right" and right is not None) else left
         points = [(xs(x), scale(y)) for x, y in s.points if math.isfinite(y)]
@@ -199,10 +256,14 @@ def line_chart(
         if ("markers" in s.style and (len(points) <= MAX_MARKERS or "line" not in s.style)) or len(points) == 1:
             parts.extend(_marker(x, y, s.color) for x, y in points)
     parts.append("</g>")
+    return parts
 
-    # legend: one row in the header, right-aligned, so it never covers the data
+
+def _legend(frame: _Frame, plotted: list[Series]) -> list[str]:
+    """One row in the header, right-aligned, so it never covers the data."""
     swatch, gap = 22, 18
-    x = x1
+    parts = []
+    x = frame.x1
     for s in reversed(plotted):
         width_needed = swatch + 6 + _text_width(s.label)
         x -= width_needed
@@ -214,5 +275,4 @@ def line_chart(
             parts.append(_marker(x + swatch / 2, cy, s.color))
         parts.append(_text(x + swatch + 6, cy + 4, s.label, anchor="start", size=12, color=TEXT))
         x -= gap
-    parts.append("</svg>")
-    return "\n".join(parts)
+    return parts

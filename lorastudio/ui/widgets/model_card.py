@@ -137,7 +137,20 @@ class ModelCard(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("card")
+        self._build_heading()
+        self.demo_notice = _Notice()
+        self.demo_notice.button.clicked.connect(self.import_demo_requested)
+        self.download_notice = _Notice()
+        self.download_notice.button.clicked.connect(self.download_requested)
+        self._build_facts()
+        self._build_cost()
+        self.advice = _Notice()
+        self.advice.button.clicked.connect(self.float32_requested)
+        self._lay_out()
+        self.show_empty()
 
+    def _build_heading(self) -> None:
+        """The model's name, tag and folder, and the two error lines shown above the details."""
         self.title = QLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
@@ -153,11 +166,8 @@ class ModelCard(QFrame):
         self.problem = _wrapping_label("error")  # the configured model itself is not usable
         self.problem.hide()
 
-        self.demo_notice = _Notice()
-        self.demo_notice.button.clicked.connect(self.import_demo_requested)
-        self.download_notice = _Notice()
-        self.download_notice.button.clicked.connect(self.download_requested)
-
+    def _build_facts(self) -> None:
+        """The empty facts grid that ``set_facts`` fills."""
         self.facts = QWidget()
         self.facts_grid = QGridLayout(self.facts)
         self.facts_grid.setContentsMargins(0, 4, 0, 4)
@@ -170,6 +180,8 @@ class ModelCard(QFrame):
         self.facts_grid.setColumnStretch(5, 1)
         self.fact_values: dict[str, QLabel] = {}
 
+    def _build_cost(self) -> None:
+        """The costs of training with the current parameters: the trainable share and the memory verdict."""
         self.cost = QWidget()
         self.cost_grid = cost = QGridLayout(self.cost)
         cost.setContentsMargins(0, 8, 0, 0)
@@ -206,9 +218,7 @@ class ModelCard(QFrame):
         memory_column.addWidget(self.estimate_text)
         cost.addLayout(memory_column, 2, 1)
 
-        self.advice = _Notice()
-        self.advice.button.clicked.connect(self.float32_requested)
-
+    def _lay_out(self) -> None:
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addWidget(self.tag)
@@ -225,7 +235,6 @@ class ModelCard(QFrame):
         layout.addWidget(self.facts)
         layout.addWidget(self.cost)
         layout.addWidget(self.advice)
-        self.show_empty()
 
     @staticmethod
     def _fact_label(text: str) -> QLabel:
