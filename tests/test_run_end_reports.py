@@ -97,3 +97,25 @@ def test_the_helpers_read_a_report_as_written(tiny_config, tmp_path, lang):
     text = reports(job.run_dir)[lang]
     assert ("2 of 2" if lang == "en" else "2 / 2") in state_line(text)
     assert "LoRA" in final_paragraph(text)
+
+
+def test_event_lines_are_said_in_both_languages_and_the_ui_shows_the_cores(tiny_config, tmp_path):
+    """One text form of an event (lorastudio.core.runs.describe): every line exists in English and Chinese."""
+    from lorastudio.core.runs.describe import TEXTS, describe_event
+
+    assert all(en and zh and en != zh for en, zh in TEXTS.values())
+    job = start_training(tiny_config.replace(iters=1000, steps_per_eval=2, save_every=2), root=tmp_path / "runs")
+    events = []
+    for event in job.events():
+        events.append(event)
+        if isinstance(event, TrainReport) and event.iteration == 3:
+            job.stop()
+    lines = {lang: [describe_event(e, lang) for e in events] for lang in ("en", "zh")}
+    assert "Stopped after step 3 (stopped by the user); adapter saved." in lines["en"]
+    assert "已在第 3 步后停止（用户停止），适配器已保存。" in lines["zh"]
+    assert any(line.startswith("Loading model ") for line in lines["en"] if line)
+    assert any(line.startswith("正在加载模型 ") for line in lines["zh"] if line)
+    # a Chinese line for every event that has an English one, and no English sentence left in it
+    for en, zh in zip(lines["en"], lines["zh"]):
+        assert (en is None) == (zh is None)
+        assert en is None or en != zh, en

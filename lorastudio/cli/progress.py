@@ -12,20 +12,8 @@ import shutil
 import sys
 import time
 
-from lorastudio.core.runs.events import (
-    CheckpointSaved,
-    Event,
-    Failed,
-    Finished,
-    Paused,
-    Resumed,
-    Started,
-    Status,
-    Stopped,
-    TestReport,
-    TrainReport,
-    ValReport,
-)
+from lorastudio.core.runs.describe import describe_event, eta_seconds
+from lorastudio.core.runs.events import CheckpointSaved, Event, Started, TrainReport, ValReport
 from lorastudio.core.runs.metrics import format_duration
 
 
@@ -62,11 +50,9 @@ class ProgressPrinter:
             self._print(line)
 
     def eta(self) -> float | None:
-        done = self.iteration - self.start_iteration
-        if self.started_at is None or done <= 0:
+        if self.started_at is None:
             return None
-        elapsed = time.time() - self.started_at
-        return elapsed / done * (self.total - self.iteration)
+        return eta_seconds(time.time() - self.started_at, self.iteration - self.start_iteration, self.total - self.iteration)
 
     def status_line(self) -> str:
         width = len(str(self.total or 0))
@@ -84,41 +70,21 @@ class ProgressPrinter:
 
     # --- events ---------------------------------------------------------------
     def handle(self, event: Event) -> None:
-        if isinstance(event, Status):
-            self._print(f"{event.message}")
-        elif isinstance(event, Started):
+        """Keep the figures of the progress line; print every other event as its line (English)."""
+        if isinstance(event, Started):
             self.total = event.total_iters
             self.start_iteration = self.iteration = event.start_iteration
             self.started_at = time.time()
-            share = 100.0 * event.trainable_parameters / max(event.total_parameters, 1)
-            self._print(
-                f"Training on {event.device}: {event.train_examples} train / {event.valid_examples} valid examples, "
-                f"trainable {share:.3f}% ({event.trainable_parameters / 1e6:.3f}M / {event.total_parameters / 1e6:.3f}M)"
-            )
         elif isinstance(event, TrainReport):
             self.iteration = event.iteration
             self.loss = event.train_loss
             self.tokens_per_second = event.tokens_per_second
             self._redraw()
+            return
         elif isinstance(event, ValReport):
             self.val_loss = event.val_loss
-            best = " (best so far)" if event.is_best else ""
-            self._print(f"Validation loss after {event.iteration} steps: {event.val_loss:.3f}{best} [{event.val_time:.1f} s]")
-        elif isinstance(event, CheckpointSaved):
-            if event.reason == "periodic":
-                self._print(f"Saved checkpoint {event.path}")
-        elif isinstance(event, Paused):
-            self._print(f"Paused after step {event.iteration}")
-        elif isinstance(event, Resumed):
-            self._print("Resumed")
-        elif isinstance(event, TestReport):
-            self._print(f"Test loss {event.test_loss:.3f}, perplexity {event.test_ppl:.3f}")
-        elif isinstance(event, Stopped):
-            self._print(f"Stopped after step {event.iteration} ({event.reason}); adapter saved.")
-        elif isinstance(event, Finished):
-            best = ""
-            if event.best_val_loss is not None:
-                best = f"; best validation loss {event.best_val_loss:.3f} after {event.best_iteration} steps"
-            self._print(f"Finished {event.iteration} steps in {format_duration(event.elapsed_s)}{best}.")
-        elif isinstance(event, Failed):
-            self._print(f"Training failed: {event.error}")
+        elif isinstance(event, CheckpointSaved) and event.reason != "periodic":
+            return  # the stop, final and best adapters are said by the lines that follow them
+        line = describe_event(event)
+        if line:
+            self._print(line)

@@ -20,6 +20,7 @@ from lorastudio.core.base.paths import resources_dir
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 
 _installed: list[QTranslator] = []
+_current = ["en"]
 
 
 def translations_dir() -> Path:
@@ -40,6 +41,7 @@ def install_language(choice: str) -> str:
         app.removeTranslator(translator)
     _installed.clear()
     language = resolve_language(choice)
+    _current[0] = language
     # Dates and numbers follow the interface language, not only the region.
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China) if language == "zh_CN" else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     if language == "en":
@@ -53,6 +55,18 @@ def install_language(choice: str) -> str:
         app.installTranslator(qt)
         _installed.append(qt)
     return language
+
+
+def core_language() -> str:
+    """The interface language as the core names it ("en" or "zh").
+
+    The bridge between the two translation mechanisms: the app's own strings go
+    through Qt's translators (.ts/.qm files), the core's sentences (event lines,
+    stop reasons, the report) carry English and Chinese in tables of their own
+    (``lorastudio.core.runs.describe``, ``lorastudio.core.report.i18n``), and the
+    app asks for them in this language.
+    """
+    return "zh" if _current[0].startswith("zh") else "en"
 
 
 def tr(context: str, text: str) -> str:

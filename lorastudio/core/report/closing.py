@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from lorastudio.core.runs.describe import failure
 from lorastudio.core.report import advice as ra
 from lorastudio.core.report.advice import Advice, Finding, Headroom
 from lorastudio.core.report.facts import RunFacts
@@ -46,7 +47,7 @@ def conclusion(facts: RunFacts, advice: Advice, lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(2, t(lang, "h.conclusion"))]
     done, total = facts.iteration, facts.total_iters
     if facts.state == "failed":
-        error = facts.failure.error if facts.failure else facts.state_message
+        error = failure(facts.failure, lang) if facts.failure else facts.state_message
         blocks.append(Note("error", rich(lang, "c.failed", error=error)))
     elif facts.state == "stopped":
         blocks.append(Note("warn", rich(lang, "c.stopped", done=done, total=total)))

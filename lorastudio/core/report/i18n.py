@@ -38,11 +38,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "state.created": ("Training has not started yet.", "训练尚未开始。"),
     "state.config_error": ("The run's config.yaml could not be read: `{error}`", "无法读取训练配置 config.yaml：`{error}`"),
-    "reason.stopped by the user": ("stopped by the user", "用户停止"),
-    "reason.terminated": ("the process was terminated", "进程被终止"),
-    "reason.interrupted": ("interrupted", "被中断"),
-    "reason.the program that started the training went away": ("the program that started it exited", "启动训练的程序已退出"),
-    "reason.other": ("`{reason}`", "`{reason}`"),
+    "reason.other": ("`{reason}`", "`{reason}`"),  # a stop reason this version does not know (the known: runs.describe)
     # --- 1. environment ---------------------------------------------------------
     "h.environment": ("1. Training environment", "1. 训练环境"),
     "env.hardware": ("**Hardware**: {chip}, {cores} CPU cores, {memory} memory ({machine})", "**硬件**: {chip}，{cores} 核 CPU，{memory} 内存（{machine}）"),

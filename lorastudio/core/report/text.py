@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lorastudio.core.runs.describe import failure, stop_reason
 from lorastudio.core.report import advice as ra
 from lorastudio.core.config.train_config import TrainConfig
 from lorastudio.core.report.advice import Advice
 from lorastudio.core.report.facts import RunFacts
 from lorastudio.core.report.doc import Block, Bullets, C, Figure, Heading, Item, Note, Para, Table
-from lorastudio.core.report.i18n import STRINGS, rich, t
+from lorastudio.core.report.i18n import rich, t
 
 # ----------------------------------------------------------------------------
 # number formats (the table's: three decimals, thousands separated)
@@ -110,7 +111,7 @@ def state_note(facts: RunFacts, lang: str) -> list[Block]:
     elif facts.state == "stopped":
         out.append(Note("warn", rich(lang, "state.stopped", done=done, total=total, reason=_reason(facts.state_message, lang))))
     elif facts.state == "failed":
-        error = facts.failure.error if facts.failure else facts.state_message
+        error = failure(facts.failure, lang) if facts.failure else facts.state_message
         details = facts.failure.details if facts.failure else ""
         tail = "\n".join(details.strip().splitlines()[-15:])
         out.append(Note("error", rich(lang, "state.failed", done=done, total=total, error=error), details=tail))
@@ -123,10 +124,8 @@ def state_note(facts: RunFacts, lang: str) -> list[Block]:
 
 
 def _reason(reason: str, lang: str) -> list:
-    key = f"reason.{reason}"
-    if key in STRINGS:
-        return [t(lang, key)]
-    return rich(lang, "reason.other", reason=reason or "?")
+    words = stop_reason(reason, lang)
+    return [words] if words else rich(lang, "reason.other", reason=reason or "?")
 
 
 def environment(facts: RunFacts, lang: str) -> list[Block]:

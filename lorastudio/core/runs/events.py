@@ -27,11 +27,16 @@ class Event:
 
 @dataclass(frozen=True)
 class Status(Event):
-    """A stage of the run's set-up or tear-down, for progress text."""
+    """A stage of the run's set-up or tear-down, for progress text.
+
+    ``message`` is the English line; ``lorastudio.core.runs.describe`` says a
+    known ``stage`` in other languages too, filled in with ``detail``.
+    """
 
     kind: ClassVar[str] = "status"
     stage: str
     message: str
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class Stopped(Event):
 
     kind: ClassVar[str] = "stopped"
     iteration: int
-    reason: str
+    reason: str  # a code: "user", "terminated", "interrupted", "parent_gone" (lorastudio.core.runs.describe)
     adapter_path: str
 
 
@@ -131,12 +136,17 @@ class Finished(Event):
 
 @dataclass(frozen=True)
 class Failed(Event):
-    """The run failed; ``error`` is one line for people, ``details`` the last log lines."""
+    """The run failed; ``error`` is one line for people, ``details`` the last log lines.
+
+    ``code`` says how (``lorastudio.core.runs.describe``): "error" (``error`` is the
+    message), "killed", "ended" (``error`` says how) or "out_of_memory".
+    """
 
     kind: ClassVar[str] = "failed"
     error: str
     details: str = ""
     iteration: int | None = None
+    code: str = "error"
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

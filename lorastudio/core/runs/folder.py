@@ -258,9 +258,9 @@ def adapter_dir(path: Path, which: str = "final") -> Path:
     return folder
 
 
-def mark_failed(path: Path, error: str, details: str = "", iteration: int | None = None) -> Failed:
+def mark_failed(path: Path, error: str, details: str = "", iteration: int | None = None, code: str = "error") -> Failed:
     """Record a failure the child could not record itself (it was killed)."""
-    event = Failed(error=error, details=details, iteration=iteration)
+    event = Failed(error=error, details=details, iteration=iteration, code=code)
     append_event(path, event)
     write_status(path, "failed", message=error, pid=None)
     return event

@@ -67,15 +67,19 @@ def _test_losses(engine, config) -> dict:
     }
 
 
-def evaluate_run(run_dir: str | Path, status: Callable[[str], None] | None = None, max_tokens: int = MAX_TOKENS) -> dict | None:
-    """Compare base and adapter; write and return evaluation.json (None when there is nothing to do)."""
+def evaluate_run(run_dir: str | Path, status: Callable[..., None] | None = None, max_tokens: int = MAX_TOKENS) -> dict | None:
+    """Compare base and adapter; write and return evaluation.json (None when there is nothing to do).
+
+    ``status(stage, detail="")`` hears each stage ("test_loss", "eval_prompt" with "i/n"):
+    a stage of ``lorastudio.core.runs.describe``, which says it in words.
+    """
     from lorastudio.core.chat.engine import ChatEngine, SamplingSettings
 
     run_dir = Path(run_dir)
     config = runs.load_config(run_dir)
     if not config.eval_prompts and not config.test:
         return None
-    say = status or (lambda text: None)
+    say = status or (lambda stage, detail="": None)
     tic = time.perf_counter()
     engine = ChatEngine(config.model, adapter=run_dir)
     try:
@@ -86,10 +90,10 @@ def evaluate_run(run_dir: str | Path, status: Callable[[str], None] | None = Non
             "settings": {"max_tokens": max_tokens, "temperature": 0.0, "repetition_penalty": REPETITION_PENALTY},
         }
         if config.test:
-            say("Test loss of the base model and of the adapter")
+            say("test_loss")
             result["test"] = _test_losses(engine, config) or None
         for i, prompt in enumerate(config.eval_prompts, 1):
-            say(f"Answering held-out prompt {i} of {len(config.eval_prompts)} with the base model and the adapter")
+            say("eval_prompt", f"{i}/{len(config.eval_prompts)}")
             base, tuned = engine.compare(prompt, settings)
             result["prompts"].append({"prompt": prompt, "base": base.read().strip(), "adapter": tuned.read().strip()})
         result["seconds"] = time.perf_counter() - tic

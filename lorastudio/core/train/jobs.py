@@ -24,6 +24,7 @@ from typing import Iterator
 
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.config.train_config import ConfigError, TrainConfig, validate_for_training
+from lorastudio.core.runs.describe import FAIL_ENDED, FAIL_KILLED
 from lorastudio.core.runs.events import TERMINAL, Event, Failed, from_json
 
 WORKER_COMMAND = "_train-worker"
@@ -118,7 +119,8 @@ class TrainingJob:
         returncode = self.process.wait()
         if self._terminal is None:
             error = f"The training process {describe_exit(returncode)}."
-            self._terminal = runs.mark_failed(self.run_dir, error, details=log_tail(self.run_dir))
+            code = FAIL_KILLED if returncode == -signal.SIGKILL else FAIL_ENDED
+            self._terminal = runs.mark_failed(self.run_dir, error, details=log_tail(self.run_dir), code=code)
             self._write_reports_for_the_dead_child()
             yield self._terminal
 
@@ -227,13 +229,6 @@ def resume_training(run: str | os.PathLike, root: str | os.PathLike | None = Non
         config = runs.load_config(run_dir).replace(iters=iters, epochs=None)
         config.save(run_dir / runs.CONFIG)
     return TrainingJob(run_dir, resume=True)
-
-
-def ensure_failed_if_dead(run_dir: Path) -> None:
-    """Record a failure for a run whose child died while nobody watched."""
-    state, message = runs.effective_state(run_dir)
-    if state == "failed" and runs.read_status(run_dir).get("state") in runs.ACTIVE_STATES:
-        runs.mark_failed(run_dir, message, details=log_tail(run_dir))
 
 
 __all__ = ["TrainingJob", "start_training", "resume_training", "Failed"]

@@ -27,6 +27,15 @@ from lorastudio.core.base import atomic
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.base.environment import describe_machine
 from lorastudio.core.tuner.loop import Control, TrainingError, train_run
+from lorastudio.core.runs.describe import (
+    FAIL_ERROR,
+    FAIL_OUT_OF_MEMORY,
+    STOP_INTERRUPTED,
+    STOP_PARENT_GONE,
+    STOP_TERMINATED,
+    status,
+    text,
+)
 from lorastudio.core.runs.events import (
     Event,
     Failed,
@@ -95,13 +104,13 @@ def after_training(run_dir: Path, emit, ended: Event) -> None:
 
     if isinstance(ended, Finished):
         try:
-            evaluate_run(run_dir, status=lambda text: emit(Status("evaluate", text)))
+            evaluate_run(run_dir, status=lambda stage, detail="": emit(status(stage, detail)))
         except Exception as exc:  # noqa: BLE001 - the adapter is trained and saved already
             print(traceback.format_exc(), file=sys.stderr, flush=True)
-            emit(Status("evaluate", f"Evaluation failed: {exc}"))
-    emit(Status("report", "Writing the training report"))
+            emit(Status("evaluate_failed", f"Evaluation failed: {exc}"))
+    emit(status("report"))
     for problem in write_reports(run_dir, predict_peak_gb=predict_peak_gb, log=sys.stderr, ending=ended):
-        emit(Status("report", problem))
+        emit(Status("report_failed", problem))
 
 
 def _read_commands(control: Control) -> None:
@@ -113,7 +122,7 @@ def _read_commands(control: Control) -> None:
             control.resume()
         elif command == "stop":
             control.stop()
-    control.stop("the program that started the training went away")
+    control.stop(STOP_PARENT_GONE)
 
 
 # Training is background work: a little below normal CPU priority, so that on a CPU (where
@@ -136,8 +145,8 @@ def main(run_dir: str, resume: bool = False) -> int:
     recorder = Recorder(run_path, events_out)
     control = Control()
     threading.Thread(target=_read_commands, args=(control,), daemon=True, name="commands").start()
-    signal.signal(signal.SIGTERM, lambda *_: control.stop("terminated"))
-    signal.signal(signal.SIGINT, lambda *_: control.stop("interrupted"))
+    signal.signal(signal.SIGTERM, lambda *_: control.stop(STOP_TERMINATED))
+    signal.signal(signal.SIGINT, lambda *_: control.stop(STOP_INTERRUPTED))
     runs.write_status(run_path, "starting", pid=os.getpid())
     try:
         if not (run_path / ENVIRONMENT).exists():
@@ -152,13 +161,14 @@ def main(run_dir: str, resume: bool = False) -> int:
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the run's files
         details = traceback.format_exc()
         print(details, file=sys.stderr, flush=True)
+        code = FAIL_ERROR
         if isinstance(exc, _READABLE):
             error = str(exc)
         elif isinstance(exc, MemoryError):
-            error = "out of memory: lower batch_size or max_seq_length, or turn on grad_checkpoint"
+            code, error = FAIL_OUT_OF_MEMORY, text("fail.out_of_memory")
         else:
             error = f"{type(exc).__name__}: {exc}"
-        failed = Failed(error=error, details=details[-4000:], iteration=recorder.iteration or None)
+        failed = Failed(error=error, details=details[-4000:], iteration=recorder.iteration or None, code=code)
         recorder.metrics.write(failed)  # the report of a failed run says why
         try:
             from lorastudio.core.report.writer import write_reports

@@ -34,6 +34,7 @@ from lorastudio.core.tuner import resume_state
 
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.config.train_config import TrainConfig, validate_for_training
+from lorastudio.core.runs.describe import STOP_USER, status
 from lorastudio.core.runs.events import (
     CheckpointSaved,
     Event,
@@ -57,12 +58,12 @@ class Control:
 
     stop_requested: threading.Event = field(default_factory=threading.Event)
     running: threading.Event = field(default_factory=threading.Event)  # cleared while paused
-    stop_reason: str = "stopped by the user"
+    stop_reason: str = STOP_USER
 
     def __post_init__(self):
         self.running.set()
 
-    def stop(self, reason: str = "stopped by the user") -> None:
+    def stop(self, reason: str = STOP_USER) -> None:
         self.stop_reason = reason
         self.stop_requested.set()
         self.running.set()  # a paused loop must wake up to stop
@@ -162,10 +163,10 @@ def prepare(run_dir: Path, emit: Emit) -> Prepared:
         raise TrainingError("; ".join(str(p) for p in problems))
     # mlx_lm.lora seeds NumPy first; every later draw (data order) follows from it.
     np.random.seed(config.seed)
-    emit(Status("model", f"Loading model {config.model}"))
+    emit(status("model", config.model))
     model_path = resolve_model(config.model, progress=lambda text, frac: emit(Status("download", f"{text} ({frac:.0%})")))
     model, tokenizer, _ = load_model(model_path)
-    emit(Status("data", f"Checking and tokenizing {config.data}"))
+    emit(status("data", config.data))
     train_set, valid_set, test_set = load_datasets(config, tokenizer)
     if config.test and not test_set:
         raise TrainingError(f"test: the dataset {config.data} has no test split (add test.jsonl or set test_fraction)")
@@ -214,101 +215,104 @@ def device_description() -> str:
     return f"GPU ({mx.device_info().get('device_name', 'unknown')})" if hasattr(mx, "device_info") else "GPU"
 
 
-def train_run(
-    run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False, emit_terminal: bool = True
-) -> Event:
-    """Train the run in ``run_dir`` to its end or a stop; return the terminal event.
+class _Training:
+    """One run's training in this process: the pieces of ``mlx_lm.tuner.trainer.train``, kept apart.
 
-    With ``emit_terminal=False`` the Finished or Stopped event is returned but
-    not emitted, so the caller can do more (evaluation, the report) after the
-    model is released and announce the end last. Exceptions propagate (the
-    worker turns them into a Failed event).
+    The arithmetic is mlx-lm's, in its order (the same losses, bit for bit with
+    ``sparse_loss: false``); what is split here is only who does what: set-up,
+    one step, validation, reports, checkpoints and the end.
     """
-    import mlx.core as mx
-    import mlx.nn as nn
-    from mlx.nn.utils import average_gradients
-    from mlx.utils import tree_map
-    from mlx_lm.tuner.trainer import default_loss, evaluate, grad_checkpoint, iterate_batches
 
-    from lorastudio.core.tuner.batching import BatchStream
-    from lorastudio.core.models.info import count_parameters
-    from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE, sparse_loss_for
+    def __init__(self, run_dir: Path, emit: Emit, control: Control, resume: bool):
+        import mlx.core as mx
+        import mlx.nn as nn
+        from mlx_lm.tuner.trainer import default_loss, grad_checkpoint
 
-    run_dir = Path(run_dir)
-    control = control or Control()
-    wall_start = time.perf_counter()
-    p = prepare(run_dir, emit)
-    cfg, model = p.config, p.model
-    optimizer = build_optimizer(cfg)
-    stream = BatchStream(p.train_set, cfg.batch_size, cfg.max_seq_length, cfg.batching)
-    if p.valid_set and len(p.valid_set) < cfg.batch_size:
-        raise TrainingError(
-            f"The validation set has {len(p.valid_set)} example(s) but batch_size is {cfg.batch_size}: "
-            "lower batch_size or add validation examples."
-        )
+        from lorastudio.core.tuner.batching import BatchStream
+        from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE, sparse_loss_for
 
-    counters = resume_state.Counters()
-    grad_accum = None
-    if resume:
-        state_file = resume_state.latest(run_dir)
+        self.run_dir, self.emit, self.control = run_dir, emit, control
+        self.wall_start = time.perf_counter()
+        self.p = prepare(run_dir, emit)
+        self.cfg, self.model = self.p.config, self.p.model
+        self.optimizer = build_optimizer(self.cfg)
+        self.stream = BatchStream(self.p.train_set, self.cfg.batch_size, self.cfg.max_seq_length, self.cfg.batching)
+        if self.p.valid_set and len(self.p.valid_set) < self.cfg.batch_size:
+            raise TrainingError(
+                f"The validation set has {len(self.p.valid_set)} example(s) but batch_size is {self.cfg.batch_size}: "
+                "lower batch_size or add validation examples."
+            )
+        self.counters = resume_state.Counters()
+        self.grad_accum = None
+        if resume:
+            self._restore()
+        if self.cfg.grad_checkpoint:
+            grad_checkpoint(self.model.layers[0])
+        # The output layer only on the positions that carry loss (the same loss, less work;
+        # lorastudio.core.tuner.sparse_loss), or mlx-lm's own loss, bit for bit.
+        sparse = sparse_loss_for(self.model, self.p.train_set[self.stream.batch_indices[0][0]]) if self.cfg.sparse_loss else None
+        if sparse is not None:
+            self.stream.loss_index_multiple = INDEX_MULTIPLE
+        self.loss_value_and_grad = nn.value_and_grad(self.model, sparse or default_loss)
+        self.state = [self.model.state, self.optimizer.state, mx.random.state]
+        self.step = self._compiled_step()
+
+    def _restore(self) -> None:
+        state_file = resume_state.latest(self.run_dir)
         if state_file is None:
-            raise TrainingError(f"run {run_dir.name} has no resume state to continue from")
-        counters, grad_accum = resume_state.load(state_file, model, optimizer)
-        stream.restore(counters.stream)
-        emit(Status("resume", f"Resuming after step {counters.iteration}"))
+            raise TrainingError(f"run {self.run_dir.name} has no resume state to continue from")
+        self.counters, self.grad_accum = resume_state.load(state_file, self.model, self.optimizer)
+        self.stream.restore(self.counters.stream)
+        self.emit(status("resume", self.counters.iteration))
 
-    if cfg.grad_checkpoint:
-        grad_checkpoint(model.layers[0])
-    # The output layer only on the positions that carry loss (the same loss, less work;
-    # lorastudio.core.tuner.sparse_loss), or mlx-lm's own loss, bit for bit.
-    sparse = sparse_loss_for(model, p.train_set[stream.batch_indices[0][0]]) if cfg.sparse_loss else None
-    if sparse is not None:
-        stream.loss_index_multiple = INDEX_MULTIPLE
-    loss_value_and_grad = nn.value_and_grad(model, sparse or default_loss)
-    accum_steps = cfg.grad_accumulation_steps
-    state = [model.state, optimizer.state, mx.random.state]
+    def _compiled_step(self):
+        """The step of mlx_lm.tuner.trainer.train, unchanged."""
+        import mlx.core as mx
+        from mlx.nn.utils import average_gradients
+        from mlx.utils import tree_map
 
-    # The step of mlx_lm.tuner.trainer.train, unchanged.
-    @partial(mx.compile, inputs=state, outputs=state)
-    def step(batch, prev_grad, do_update):
-        (lvalue, toks), grad = loss_value_and_grad(model, *batch)
-        if prev_grad is not None:
-            grad = tree_map(lambda x, y: x + y, grad, prev_grad)
-        if do_update:
-            grad = average_gradients(grad)
-            if accum_steps > 1:
-                grad = tree_map(lambda x: x / accum_steps, grad)
-            optimizer.update(model, grad)
-            grad = None
-        return lvalue, toks, grad
+        model, optimizer, loss_value_and_grad = self.model, self.optimizer, self.loss_value_and_grad
+        accum_steps = self.cfg.grad_accumulation_steps
 
-    counts = count_parameters(model)
-    emit(
-        Started(
-            run_dir=str(run_dir),
-            total_iters=p.iters,
-            start_iteration=counters.iteration,
+        @partial(mx.compile, inputs=self.state, outputs=self.state)
+        def step(batch, prev_grad, do_update):
+            (lvalue, toks), grad = loss_value_and_grad(model, *batch)
+            if prev_grad is not None:
+                grad = tree_map(lambda x, y: x + y, grad, prev_grad)
+            if do_update:
+                grad = average_gradients(grad)
+                if accum_steps > 1:
+                    grad = tree_map(lambda x: x / accum_steps, grad)
+                optimizer.update(model, grad)
+                grad = None
+            return lvalue, toks, grad
+
+        return step
+
+    def announce(self) -> None:
+        from lorastudio.core.models.info import count_parameters
+
+        counts = count_parameters(self.model)
+        self.emit(Started(
+            run_dir=str(self.run_dir),
+            total_iters=self.p.iters,
+            start_iteration=self.counters.iteration,
             trainable_parameters=counts.trainable,
             total_parameters=counts.total,
-            train_examples=len(p.train_set),
-            valid_examples=len(p.valid_set),
-            test_examples=len(p.test_set),
+            train_examples=len(self.p.train_set),
+            valid_examples=len(self.p.valid_set),
+            test_examples=len(self.p.test_set),
             device=device_description(),
-        )
-    )
+        ))
 
-    def validate(iteration: int) -> ValReport:
+    def validate(self, iteration: int) -> ValReport:
+        from mlx_lm.tuner.trainer import default_loss, evaluate, iterate_batches
+
+        cfg, counters = self.cfg, self.counters
         tic = time.perf_counter()
-        val_loss = evaluate(
-            model=model,
-            dataset=p.valid_set,
-            loss=default_loss,
-            batch_size=cfg.batch_size,
-            num_batches=cfg.val_batches,
-            max_seq_length=cfg.max_seq_length,
-            iterate_batches=iterate_batches,
-        )
-        model.train()
+        val_loss = evaluate(model=self.model, dataset=self.p.valid_set, loss=default_loss, batch_size=cfg.batch_size,
+                            num_batches=cfg.val_batches, max_seq_length=cfg.max_seq_length, iterate_batches=iterate_batches)
+        self.model.train()
         improved = counters.best_val_loss is None or val_loss < counters.best_val_loss
         if improved:
             counters.best_val_loss, counters.best_iteration = val_loss, iteration
@@ -316,66 +320,56 @@ def train_run(
         else:
             counters.evals_without_improvement += 1
         report = ValReport(iteration=iteration, val_loss=val_loss, val_time=time.perf_counter() - tic, is_best=improved)
-        emit(report)
+        self.emit(report)
         if improved and cfg.keep_best:
-            emit(CheckpointSaved(iteration=iteration, path=str(_save_best(run_dir, model)), reason="best"))
+            self.emit(CheckpointSaved(iteration=iteration, path=str(_save_best(self.run_dir, self.model)), reason="best"))
         return report
 
-    def report_train(iteration: int) -> None:
+    def report_train(self, iteration: int) -> None:
+        import mlx.core as mx
+
+        counters = self.counters
         steps = counters.report_steps
         if steps == 0:
             return
         seconds = max(counters.report_time, 1e-9)
         counters.trained_tokens += counters.report_tokens
-        emit(
-            TrainReport(
-                iteration=iteration,
-                train_loss=counters.report_loss_sum / steps,
-                learning_rate=float(optimizer.learning_rate.item()) if isinstance(optimizer.learning_rate, mx.array) else float(optimizer.learning_rate),
-                iterations_per_second=steps / seconds,
-                tokens_per_second=counters.report_tokens / seconds,
-                trained_tokens=counters.trained_tokens,
-                peak_memory_gb=mx.get_peak_memory() / 1e9,
-                computed_tokens_per_second=counters.report_computed_tokens / seconds,
-                elapsed_s=counters.elapsed_train_s,
-            )
-        )
+        lr = self.optimizer.learning_rate
+        self.emit(TrainReport(
+            iteration=iteration,
+            train_loss=counters.report_loss_sum / steps,
+            learning_rate=float(lr.item()) if isinstance(lr, mx.array) else float(lr),
+            iterations_per_second=steps / seconds,
+            tokens_per_second=counters.report_tokens / seconds,
+            trained_tokens=counters.trained_tokens,
+            peak_memory_gb=mx.get_peak_memory() / 1e9,
+            computed_tokens_per_second=counters.report_computed_tokens / seconds,
+            elapsed_s=counters.elapsed_train_s,
+        ))
         counters.report_loss_sum = 0.0
         counters.report_tokens = counters.report_steps = counters.report_computed_tokens = 0
         counters.report_time = 0.0
 
-    def save_resume() -> None:
-        counters.stream = stream.state()
-        counters.numpy_random = resume_state.numpy_random_state()
-        resume_state.save(run_dir, counters, model, optimizer, grad_accum)
+    def save(self, iteration: int | None) -> Path:
+        """The adapter (numbered when ``iteration`` is given) and the resume state beside it."""
+        path = _save_adapters(self.run_dir, self.model, iteration)
+        self.counters.stream = self.stream.state()
+        self.counters.numpy_random = resume_state.numpy_random_state()
+        resume_state.save(self.run_dir, self.counters, self.model, self.optimizer, self.grad_accum)
+        return path
 
-    model.train()
-    # Accumulated as mlx-lm does (a Python number, then an array evaluated with the step).
-    loss_sum = counters.report_loss_sum
-    stop_reason = None
-    for it in range(counters.iteration + 1, p.iters + 1):
-        if control.paused and not control.stop_requested.is_set():
-            emit(Paused(iteration=it - 1))
-            control.running.wait()
-            if not control.stop_requested.is_set():
-                emit(Resumed(iteration=it - 1))
-        if control.stop_requested.is_set():
-            stop_reason = control.stop_reason
-            break
-        batch = stream.next()
-        if p.valid_set and (it == 1 or it % cfg.steps_per_eval == 0 or it == p.iters):
-            validate(it - 1)
-            if cfg.early_stopping_patience and counters.evals_without_improvement >= cfg.early_stopping_patience:
-                emit(Status("early_stop", f"No better validation loss in {cfg.early_stopping_patience} evaluations: stopping early"))
-                break
+    def train_step(self, it: int, batch, loss_sum):
+        """One optimizer step (or one accumulation step); returns the running loss sum."""
+        import mlx.core as mx
 
+        cfg, counters = self.cfg, self.counters
         tic = time.perf_counter()
         inputs = (batch.tokens, batch.lengths)
         if batch.loss_index is not None:
             inputs += (batch.loss_index, batch.loss_weight)
-        lvalue, toks, grad_accum = step(inputs, grad_accum, it % accum_steps == 0)
+        lvalue, toks, self.grad_accum = self.step(inputs, self.grad_accum, it % cfg.grad_accumulation_steps == 0)
         loss_sum = loss_sum + lvalue
-        mx.eval(state, loss_sum, toks, grad_accum)
+        mx.eval(self.state, loss_sum, toks, self.grad_accum)
         if cfg.clear_cache_threshold and mx.get_cache_memory() > cfg.clear_cache_threshold:
             mx.clear_cache()
         seconds = time.perf_counter() - tic
@@ -386,49 +380,84 @@ def train_run(
         counters.report_tokens += int(toks.item())
         counters.report_computed_tokens += batch.computed_tokens
         counters.report_loss_sum = float(loss_sum.item())
+        return loss_sum
 
-        if it % cfg.steps_per_report == 0 or it == p.iters:
-            report_train(it)
-            loss_sum = 0.0
-        if it % cfg.save_every == 0:
-            path = _save_adapters(run_dir, model, it)
-            save_resume()
-            emit(CheckpointSaved(iteration=it, path=str(path), reason="periodic"))
+    def _wait_if_paused(self, it: int) -> None:
+        control = self.control
+        if control.paused and not control.stop_requested.is_set():
+            self.emit(Paused(iteration=it - 1))
+            control.running.wait()
+            if not control.stop_requested.is_set():
+                self.emit(Resumed(iteration=it - 1))
 
-    done = counters.iteration
-    if stop_reason is not None:
-        report_train(done)
-        path = _save_adapters(run_dir, model, None)
-        save_resume()
-        emit(CheckpointSaved(iteration=done, path=str(path), reason="stop"))
-        stopped = Stopped(iteration=done, reason=stop_reason, adapter_path=str(run_dir))
-        if emit_terminal:
-            emit(stopped)
-        return stopped
+    def _stops_early(self) -> bool:
+        patience = self.cfg.early_stopping_patience
+        if patience and self.counters.evals_without_improvement >= patience:
+            self.emit(status("early_stop", patience))
+            return True
+        return False
 
-    report_train(done)
-    path = _save_adapters(run_dir, model, None)
-    save_resume()
-    emit(CheckpointSaved(iteration=done, path=str(path), reason="final"))
-    if cfg.test:
-        emit(Status("test", "Evaluating on the test set"))
+    def run_steps(self) -> str | None:
+        """Every step to the end, a stop or early stopping; the stop reason when stopped."""
+        cfg, p = self.cfg, self.p
+        self.model.train()
+        # Accumulated as mlx-lm does (a Python number, then an array evaluated with the step).
+        loss_sum = self.counters.report_loss_sum
+        for it in range(self.counters.iteration + 1, p.iters + 1):
+            self._wait_if_paused(it)
+            if self.control.stop_requested.is_set():
+                return self.control.stop_reason
+            batch = self.stream.next()
+            if p.valid_set and (it == 1 or it % cfg.steps_per_eval == 0 or it == p.iters):
+                self.validate(it - 1)
+                if self._stops_early():
+                    return None
+            loss_sum = self.train_step(it, batch, loss_sum)
+            if it % cfg.steps_per_report == 0 or it == p.iters:
+                self.report_train(it)
+                loss_sum = 0.0
+            if it % cfg.save_every == 0:
+                path = self.save(it)
+                self.emit(CheckpointSaved(iteration=it, path=str(path), reason="periodic"))
+        return None
+
+    def test(self) -> None:
+        from mlx_lm.tuner.trainer import default_loss, evaluate
+
+        self.emit(status("test"))
         tic = time.perf_counter()
-        test_loss = evaluate(
-            model=model,
-            dataset=p.test_set,
-            loss=default_loss,
-            batch_size=cfg.batch_size,
-            num_batches=cfg.test_batches,
-            max_seq_length=cfg.max_seq_length,
-        )
-        emit(TestReport(test_loss=test_loss, test_ppl=math.exp(test_loss), test_time=time.perf_counter() - tic))
-    finished = Finished(
-        iteration=done,
-        adapter_path=str(run_dir),
-        elapsed_s=time.perf_counter() - wall_start,
-        best_val_loss=counters.best_val_loss,
-        best_iteration=counters.best_iteration,
-    )
+        test_loss = evaluate(model=self.model, dataset=self.p.test_set, loss=default_loss, batch_size=self.cfg.batch_size,
+                             num_batches=self.cfg.test_batches, max_seq_length=self.cfg.max_seq_length)
+        self.emit(TestReport(test_loss=test_loss, test_ppl=math.exp(test_loss), test_time=time.perf_counter() - tic))
+
+    def end(self, stop_reason: str | None) -> Event:
+        """The last report and adapter; the test set after a full run; the terminal event (not emitted)."""
+        done = self.counters.iteration
+        self.report_train(done)
+        path = self.save(None)
+        if stop_reason is not None:
+            self.emit(CheckpointSaved(iteration=done, path=str(path), reason="stop"))
+            return Stopped(iteration=done, reason=stop_reason, adapter_path=str(self.run_dir))
+        self.emit(CheckpointSaved(iteration=done, path=str(path), reason="final"))
+        if self.cfg.test:
+            self.test()
+        return Finished(iteration=done, adapter_path=str(self.run_dir), elapsed_s=time.perf_counter() - self.wall_start,
+                        best_val_loss=self.counters.best_val_loss, best_iteration=self.counters.best_iteration)
+
+
+def train_run(
+    run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False, emit_terminal: bool = True
+) -> Event:
+    """Train the run in ``run_dir`` to its end or a stop; return the terminal event.
+
+    With ``emit_terminal=False`` the Finished or Stopped event is returned but
+    not emitted, so the caller can do more (evaluation, the report) after the
+    model is released and announce the end last. Exceptions propagate (the
+    worker turns them into a Failed event).
+    """
+    training = _Training(Path(run_dir), emit, control or Control(), resume)
+    training.announce()
+    ended = training.end(training.run_steps())
     if emit_terminal:
-        emit(finished)
-    return finished
+        emit(ended)
+    return ended

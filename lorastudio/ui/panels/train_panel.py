@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -30,21 +30,11 @@ from PySide6.QtWidgets import (
 
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.config.train_config import validate_for_training
-from lorastudio.core.runs.events import (
-    CheckpointSaved,
-    Failed,
-    Finished,
-    Paused,
-    Resumed,
-    Started,
-    Status,
-    Stopped,
-    TestReport,
-    TrainReport,
-    ValReport,
-)
+from lorastudio.core.runs.describe import describe_event, eta_seconds
+from lorastudio.core.runs.events import Failed, Finished, Started, Status, Stopped, TrainReport, ValReport
 from lorastudio.core.runs.metrics import RunSeries, format_duration
 from lorastudio.ui import training_controller as tc
+from lorastudio.ui.i18n import core_language
 from lorastudio.ui.names import short_name
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.plots import TrainingPlots
@@ -267,7 +257,7 @@ class TrainPanel(QWidget):
 
     # --- text ------------------------------------------------------------------
     def _log(self, event) -> None:
-        line = describe_event(self, event)
+        line = describe_event(event, core_language())
         if line:
             self._log_line(line)
 
@@ -285,7 +275,7 @@ class TrainPanel(QWidget):
         series = self.plots.series
         done = series.last_iteration - self._start_iteration
         elapsed = time.time() - self._started_at
-        eta = elapsed / done * (series.total_iters - series.last_iteration) if done > 0 else None
+        eta = eta_seconds(elapsed, done, series.total_iters - series.last_iteration)
         speed = self.tr(" · {tps:,.0f} tokens/s").format(tps=series.tokens_per_second[-1]) if series.tokens_per_second else ""
         self.progress_label.setText(
             self.tr("Step {step} of {total} · {elapsed} elapsed · ETA {eta}").format(
@@ -330,48 +320,3 @@ def _failure_details(events) -> str:
         if isinstance(event, Failed):
             return event.details
     return ""
-
-
-def describe_event(widget: QWidget, event) -> str | None:
-    """One log line for an event, in the interface language."""
-    # A module-level function: lupdate files bare tr() calls under no context, so name it.
-    translate = QCoreApplication.translate
-    if isinstance(event, Status):
-        return event.message
-    if isinstance(event, Started):
-        return translate("TrainPanel", "Training {total} steps on {device}: {train} train / {valid} valid examples, {trainable:.3f}M of {params:.3f}M parameters trainable").format(
-            total=event.total_iters, device=event.device, train=event.train_examples, valid=event.valid_examples,
-            trainable=event.trainable_parameters / 1e6, params=event.total_parameters / 1e6)
-    if isinstance(event, TrainReport):
-        return translate("TrainPanel", "Step {step}: train loss {loss:.3f}, {tps:,.0f} tokens/s, {its:.3f} steps/s, peak {mem:.2f} GB").format(
-            step=event.iteration, loss=event.train_loss, tps=event.tokens_per_second, its=event.iterations_per_second, mem=event.peak_memory_gb)
-    if isinstance(event, ValReport):
-        best = translate("TrainPanel", " (best so far)") if event.is_best else ""
-        return translate("TrainPanel", "Validation loss after {step} steps: {loss:.3f}{best}").format(step=event.iteration, loss=event.val_loss, best=best)
-    if isinstance(event, CheckpointSaved):
-        saved = {
-            "best": translate("TrainPanel", "Saved the best adapter: {path}"),
-            "final": translate("TrainPanel", "Saved the final adapter: {path}"),
-            "stop": translate("TrainPanel", "Saved the adapter at the stop: {path}"),
-        }
-        return saved.get(event.reason, translate("TrainPanel", "Saved a checkpoint: {path}")).format(path=event.path)
-    if isinstance(event, Paused):
-        return translate("TrainPanel", "Paused after step {step}").format(step=event.iteration)
-    if isinstance(event, Resumed):
-        return translate("TrainPanel", "Resumed")
-    if isinstance(event, TestReport):
-        return translate("TrainPanel", "Test loss {loss:.3f}, perplexity {ppl:.3f}").format(loss=event.test_loss, ppl=event.test_ppl)
-    if isinstance(event, Stopped):
-        reasons = {  # the core's reasons (engine.py, worker.py), in the interface language
-            "stopped by the user": translate("TrainPanel", "stopped by the user"),
-            "the program that started the training went away": translate("TrainPanel", "the app that started it quit"),
-            "terminated": translate("TrainPanel", "terminated"),
-            "interrupted": translate("TrainPanel", "interrupted"),
-        }
-        reason = reasons.get(event.reason, event.reason)
-        return translate("TrainPanel", "Stopped after step {step}: {reason}").format(step=event.iteration, reason=reason)
-    if isinstance(event, Finished):
-        return translate("TrainPanel", "Finished {step} steps in {time}").format(step=event.iteration, time=format_duration(event.elapsed_s))
-    if isinstance(event, Failed):
-        return translate("TrainPanel", "Failed: {error}").format(error=event.error)
-    return None
