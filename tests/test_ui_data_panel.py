@@ -16,6 +16,7 @@ from lorastudio.ui.panels import data_jobs
 from lorastudio.ui.panels.data_panel import DataPanel
 from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
+from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.theme import Theme
 
 
@@ -292,7 +293,7 @@ def test_only_the_latest_request_reports(qtbot):
     import threading
 
     first_may_finish = threading.Event()
-    job = data_jobs.LatestTask()
+    job = LatestTask()
     results = []
     job.result.connect(results.append)
 
@@ -308,6 +309,36 @@ def test_only_the_latest_request_reports(qtbot):
     with qtbot.assertNotEmitted(job.result, wait=300):
         pass
     assert results == ["second"]
+
+
+def test_asking_again_keeps_the_answer_under_way_and_follows_it_with_one_more(qtbot):
+    import threading
+
+    first_may_finish = threading.Event()
+    job = LatestTask()
+    results, passes = [], []
+    job.result.connect(results.append)
+
+    def slow():
+        first_may_finish.wait(10)
+        return "first"
+
+    def again():
+        passes.append(len(results))  # called once the first answer was handed on
+        job.run(lambda: "second")
+
+    job.run(slow)
+    job.again(again)
+    job.again(again)  # asked twice: still one more pass
+    assert job.running and job.again_due
+    first_may_finish.set()
+    qtbot.waitUntil(lambda: results == ["first", "second"], timeout=10_000)
+    assert passes == [1] and not job.running and not job.again_due
+
+    job.run(slow)
+    job.again(again)
+    job.cancel()  # forgets the pass too
+    assert not job.running and not job.again_due
 
 
 def test_lines_around_a_problem_are_read_without_the_whole_line(tmp_path):

@@ -13,7 +13,8 @@ from test_gguf_import import write_tiny_gguf
 from lorastudio.core.config.train_config import TrainConfig
 from lorastudio.core.models.info import trainable_count
 from lorastudio.core.base.paths import models_root
-from lorastudio.ui.panels.model_panel import ModelPanel, display_name
+from lorastudio.ui.names import display_name
+from lorastudio.ui.panels.model_panel import ModelPanel
 from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
 from lorastudio.ui.theme import Theme

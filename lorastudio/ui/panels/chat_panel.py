@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
 from lorastudio.core.train.demo import DEMO_PROMPT
 from lorastudio.core.base.paths import demo_dataset_dir
 from lorastudio.ui.chat_controller import ADAPTER, BASE, CHAT
+from lorastudio.ui.names import display_name
 from lorastudio.ui.panels import chat_texts
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.chat_input import ChatInput
-from lorastudio.ui.widgets.chat_setup import ChatSetup, display_name
+from lorastudio.ui.widgets.chat_setup import ChatSetup
 from lorastudio.ui.widgets.chat_empty import EmptyState
 from lorastudio.ui.widgets.chat_view import ChatView
 
@@ -72,6 +73,16 @@ class ChatPanel(QWidget):
         self._discarding = False  # the answer under way was cleared away: show none of it
         self._last_compare: str | None = None
 
+        header = self._build_header()
+        self._build_layout(header)
+        self._connect()
+        self._apply_colors(theme.colors)
+        self.picker.select_run(state.current_run)
+        self._on_config(state.config)
+
+    # --- building --------------------------------------------------------------------
+    def _build_header(self) -> QHBoxLayout:
+        """The Chat and Compare buttons, the status line and the busy indicator, in one row."""
         self.chat_button = QPushButton(self.tr("Chat"))
         self.chat_button.setToolTip(self.tr("A conversation with the model and the chosen adapter"))
         self.compare_button = QPushButton(self.tr("Compare"))
@@ -97,7 +108,10 @@ class ChatPanel(QWidget):
         header.addWidget(self.status_label, 1)
         header.addWidget(self.busy_label)
         header.addWidget(self.busy_bar)
+        return header
 
+    def _build_layout(self, header: QHBoxLayout) -> None:
+        """The conversation (header, banner, transcript, message box) beside the setup column."""
         self.banner = Banner(self)
         self.empty = EmptyState()
         self.chat_view = ChatView()
@@ -106,7 +120,7 @@ class ChatPanel(QWidget):
         for widget in (self.empty, self.chat_view, self.compare_view):
             self.stack.addWidget(widget)
         self.input = ChatInput()
-        self.setup = ChatSetup(state.runs_root)
+        self.setup = ChatSetup(self.state.runs_root)
         self.picker, self.sampling = self.setup.picker, self.setup.sampling
 
         talk = QWidget()
@@ -127,6 +141,8 @@ class ChatPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
+    def _connect(self) -> None:
+        """The buttons, the message box, the setup column, and the app's state and theme."""
         self.chat_button.clicked.connect(lambda: self.set_mode(CHAT_MODE))
         self.compare_button.clicked.connect(lambda: self.set_mode(COMPARE_MODE))
         self.input.send_requested.connect(self.send)
@@ -139,13 +155,10 @@ class ChatPanel(QWidget):
         self.setup.problem.connect(lambda message: self.banner.show_error(message))
         self.picker.changed.connect(self._on_adapter_chosen)
         self.picker.refreshed.connect(self._on_runs_listed)
-        state.config_changed.connect(self._on_config)
-        state.current_run_changed.connect(self.picker.select_run)
-        state.runs_changed.connect(self.picker.mark_stale)
-        theme.changed.connect(self._apply_colors)
-        self._apply_colors(theme.colors)
-        self.picker.select_run(state.current_run)
-        self._on_config(state.config)
+        self.state.config_changed.connect(self._on_config)
+        self.state.current_run_changed.connect(self.picker.select_run)
+        self.state.runs_changed.connect(self.picker.mark_stale)
+        self.theme.changed.connect(self._apply_colors)
 
     # --- the engine ------------------------------------------------------------------
     def chat(self):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from lorastudio.ui.names import display_name
 from lorastudio.ui.widgets.chat_input import send_shortcut_text
-from lorastudio.ui.widgets.chat_setup import display_name
 
 
 def busy_text(loading: str | None, switching: bool, answering: bool) -> str:

@@ -1,11 +1,10 @@
-"""The Data panel's background jobs and the helper that keeps only the latest one.
+"""The Data panel's background jobs.
 
-The functions here run on Qt's thread pool through ``Task`` (they never touch
-widgets and return plain Python values): loading a model's tokenizer (cached
-per model folder), the core's token statistics with cancellation, one
-example's preview, and the lines of a file around a problem. ``LatestTask``
-lives on the GUI thread: starting a new job cancels the previous one of the
-same kind, and results of a superseded job are dropped.
+The functions here run on Qt's thread pool through ``lorastudio.ui.tasks``
+(``LatestTask``: the newest job of a kind wins); they never touch widgets and
+return plain Python values: loading a model's tokenizer (cached per model
+folder), the core's token statistics with cancellation, one example's
+preview, and the lines of a file around a problem.
 
 Hugging Face fast tokenizers are not safe to call from two threads at once
 (the Rust side raises "Already borrowed"), so every tokenizer comes with a
@@ -19,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from lorastudio.ui import tasks
+from lorastudio.ui.tasks import Cancelled
 
-from lorastudio.ui.tasks import Cancelled, Task
+# Its old home, for the Data panel's modules until they import it from ``lorastudio.ui.tasks``.
+LatestTask = tasks.LatestTask
 
 # --- tokenizers ----------------------------------------------------------------
 
@@ -225,73 +226,3 @@ def read_lines_around(path: str, line: int | None, radius: int = 60, max_chars: 
     except OSError as e:
         return FileLines(str(path), first, (), (), e.strerror or str(e))
     return FileLines(str(path), first, tuple(lines), tuple(cut))
-
-
-# --- keeping only the latest job -------------------------------------------------
-
-class LatestTask(QObject):
-    """One kind of background job: a new ``run`` cancels the previous job, whose results are dropped."""
-
-    result = Signal(object)
-    failed = Signal(str, str)
-    progress = Signal(str, float)
-    running_changed = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._task: Task | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None
-
-    def run(self, fn, *args) -> None:
-        was_running = self.running
-        self.cancel()
-        task = Task(fn, *args)
-        self._task = task
-        # Bound methods of a QObject: Qt drops the connection if this object goes away first.
-        task.result.connect(self._on_result)
-        task.failed.connect(self._on_failed)
-        task.progress.connect(self._on_progress)
-        task.done.connect(self._on_done)
-        task.start()
-        if not was_running:
-            self.running_changed.emit(True)
-
-    def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-    def stop(self) -> None:
-        """Cancel and say so (nothing is running any more)."""
-        if self._task is not None:
-            self.cancel()
-            self.running_changed.emit(False)
-
-    def _current(self) -> bool:
-        return self._task is not None and self.sender() is self._task
-
-    def _finish(self) -> None:
-        # Not running any more before the result is handed on: a handler may start the next job.
-        self._task = None
-        self.running_changed.emit(False)
-
-    def _on_result(self, value) -> None:
-        if self._current():
-            self._finish()
-            self.result.emit(value)
-
-    def _on_failed(self, message: str, details: str) -> None:
-        if self._current():
-            self._finish()
-            self.failed.emit(message, details)
-
-    def _on_progress(self, text: str, fraction: float) -> None:
-        if self._current():
-            self.progress.emit(text, fraction)
-
-    def _on_done(self) -> None:
-        if self._current():  # ended without a result (cancelled from inside)
-            self._finish()

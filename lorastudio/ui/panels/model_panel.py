@@ -13,7 +13,6 @@ thread pool (see ``model_jobs``).
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -31,8 +30,9 @@ from lorastudio.core.models.loading import (
     resolve_model,
 )
 from lorastudio.core.base.paths import models_root
+from lorastudio.ui.names import display_name, hf_cache_repo
 from lorastudio.ui.panels import model_jobs
-from lorastudio.ui.tasks import Task
+from lorastudio.ui.tasks import LatestTask, Task
 from lorastudio.ui.widgets.gguf_card import GgufCard
 from lorastudio.ui.widgets.job_strip import JobStrip
 from lorastudio.ui.widgets.model_card import ModelCard
@@ -40,15 +40,6 @@ from lorastudio.ui.widgets.model_chooser import ModelChooser
 
 DEBOUNCE_MS = 300  # typing a rank or a layer count recomputes once, not per keystroke
 COST_FIELDS = ("lora_parameters", "num_layers", "fine_tune_type")
-_HF_SNAPSHOT = re.compile(r"models--([^/\\]+)--([^/\\]+)[/\\]snapshots[/\\]")
-
-
-def display_name(model: str) -> str:
-    """A model's name for people: "org/name" for a Hugging Face cache folder, else the folder's name."""
-    match = _HF_SNAPSHOT.search(model)
-    if match:
-        return f"{match[1]}/{match[2]}"
-    return Path(model).name or model
 
 
 class ModelPanel(QWidget):
@@ -68,7 +59,9 @@ class ModelPanel(QWidget):
         self._demo_reason = ""
         self._demo_reason_asked = False
         self._shown_config = None
-        self._preview_generation = 0
+        # The GGUF file last chosen: its header is read in the background, an older file's answer dropped.
+        self._gguf_path: Path | None = None
+        self._gguf_preview = LatestTask(self)
 
         self.chooser = ModelChooser(lambda: self.settings.recent("models"), display_name)
         self.jobs = JobStrip()
@@ -106,6 +99,8 @@ class ModelPanel(QWidget):
         self.jobs.failed.connect(self._on_job_failed)
         self.jobs.cancelled.connect(self._on_job_cancelled)
         self.jobs.finished.connect(self._on_job_finished)
+        self._gguf_preview.result.connect(self._on_gguf_preview)
+        self._gguf_preview.failed.connect(self._on_gguf_preview_failed)
         self.gguf_card.import_requested.connect(self.import_gguf)
         self.card.import_demo_requested.connect(self.import_demo)
         self.card.download_requested.connect(lambda: self.download(self.state.config.model.strip()))
@@ -193,7 +188,7 @@ class ModelPanel(QWidget):
             return
         path = Path(model).expanduser()
         tag = self.tr("demo model") if path.name.startswith(DEMO_MODEL_NAME) else ""
-        if _HF_SNAPSHOT.search(model):
+        if hf_cache_repo(model):
             tag = self.tr("from Hugging Face")
         if not path.exists() and looks_like_repo_id(model):
             self.card.show_model(model, "", self.tr("Hugging Face repo id"))
@@ -307,18 +302,16 @@ class ModelPanel(QWidget):
     # --- GGUF ------------------------------------------------------------------------------
     def show_gguf(self, path: Path) -> None:
         """Read the file's header in the background, then show what it is and how it would be imported."""
-        self._preview_generation += 1
-        generation = self._preview_generation
-        task = Task(model_jobs.gguf_preview, str(path))
-        task.failed.connect(self._alive(
-            lambda message, _details: self.card.set_notice(self.tr("Not used: {error}").format(error=message))))
-        self._run(task, lambda summary: self._on_gguf_preview(generation, Path(path), summary))
+        self._gguf_path = Path(path)
+        self._gguf_preview.run(model_jobs.gguf_preview, str(path))
 
-    def _on_gguf_preview(self, generation: int, path: Path, summary: dict) -> None:
-        if generation != self._preview_generation:
-            return
+    def _on_gguf_preview(self, summary: dict) -> None:
+        path = self._gguf_path
         self.gguf_card.show_summary(path, summary, summary["cpu_training"], summary["cpu_reason"],
                                     lambda dtype: model_jobs.gguf_output_dir(models_root(), path, dtype))
+
+    def _on_gguf_preview_failed(self, message: str, _details: str) -> None:
+        self.card.set_notice(self.tr("Not used: {error}").format(error=message))
 
     def import_gguf(self, path: Path, dtype: str | None) -> None:
         from lorastudio.core.models.gguf_import import import_gguf
@@ -365,9 +358,6 @@ class ModelPanel(QWidget):
         self.card.set_notice("")
         self._set_busy(True)
         return self.jobs.start(kind, text, task, cancellable)
-
-    def cancel_job(self) -> None:
-        self.jobs.cancel()
 
     def _on_job_failed(self, kind: str, message: str) -> None:
         texts = {

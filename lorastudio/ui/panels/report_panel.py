@@ -3,9 +3,10 @@
 It shows ``AppState.current_run``'s report (the core's ``lorastudio.core.report.writer``)
 as a rich-text document with its loss and throughput charts, in English or
 Chinese, in the palette's colours (``report_view``). Reading the run and
-building the report happen on a worker thread (``ui.tasks.Task``) while a
-busy bar runs; the report is rebuilt when another run is selected, when the
-language changes, when the shown run's training ends, and on Refresh. A run
+building the report happen on a worker thread (``ui.tasks.LatestTask``: the
+newest request wins) while a busy bar runs; the report is rebuilt when
+another run is selected, when the language changes, when the shown run's
+training ends, and on Refresh. A run
 still training shows its report so far, with a note. Export writes Markdown
 (with its charts), the self-contained HTML page or an A4 PDF
 (``report_export``, also on a worker thread). GUI thread.
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from lorastudio.ui.i18n import resolve_language
 from lorastudio.ui.panels import report_view as rv
-from lorastudio.ui.tasks import Task
+from lorastudio.ui.tasks import LatestTask, Task
 from lorastudio.ui.widgets.banner import Banner
 
 ACTIVE_STATES = ("starting", "running", "paused")
@@ -107,18 +108,33 @@ class ReportPanel(QWidget):
         self.settings = settings
         self.data: rv.ReportData | None = None  # the report on screen
         self.last_export: Path | None = None
-        self._loading: Task | None = None
+        self._loader = LatestTask(self)  # builds the report: only the newest request's is shown
         self._exporting: Task | None = None
-        self._load_again = False
         self._position = 0.0  # scroll position (fraction) to restore once a rebuilt report is in
         self._geometry: tuple[int, int, float] | None = None  # (margin, chart width, pixel ratio) shown
         self._colors = None  # the colour set the shown document was built with
 
+        toolbar = self._build_toolbar()
+        self._build_layout(toolbar)
+
+        # Resizes and palette changes come in bursts: lay the report out again once they settle.
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(120)
+        self._relayout.timeout.connect(lambda: self._present(force=False))
+
+        self._connect()
+        self._update_busy()
+        self._on_current_run(state.current_run)
+
+    # --- building --------------------------------------------------------------
+    def _build_toolbar(self) -> QHBoxLayout:
+        """Language, Refresh, the busy bar, Show in Finder and Export, in one row."""
         self.language = QComboBox()
         self.language.addItem("English", "en")  # each language named in itself: not translated
         self.language.addItem("中文", "zh")
         self.language.setToolTip(self.tr("The language of the report (the numbers are the same in both)"))
-        app_language = resolve_language(settings.language())
+        app_language = resolve_language(self.settings.language())
         self.language.setCurrentIndex(1 if app_language.startswith("zh") else 0)
         self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.setToolTip(self.tr("Read the run folder again and rebuild the report"))
@@ -152,7 +168,10 @@ class ReportPanel(QWidget):
         toolbar.addStretch(1)
         toolbar.addWidget(self.reveal_button)
         toolbar.addWidget(self.export_button)
+        return toolbar
 
+    def _build_layout(self, toolbar: QHBoxLayout) -> None:
+        """The toolbar over the banner over the report (or the empty state)."""
         self.banner = Banner(self)
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
@@ -168,23 +187,20 @@ class ReportPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
 
-        # Resizes and palette changes come in bursts: lay the report out again once they settle.
-        self._relayout = QTimer(self)
-        self._relayout.setSingleShot(True)
-        self._relayout.setInterval(120)
-        self._relayout.timeout.connect(lambda: self._present(force=False))
-
+    def _connect(self) -> None:
+        """Buttons, the report's builder, and the app's state and training."""
         self.refresh_button.clicked.connect(self.refresh)
         self.language.currentIndexChanged.connect(lambda _: self.refresh())
         self.reveal_button.clicked.connect(self.reveal_export)
         self.empty.runs_button.clicked.connect(self.show_runs_requested)
         self.empty.train_button.clicked.connect(self.train_requested)
         self.browser.viewport().installEventFilter(self)
-        state.current_run_changed.connect(self._on_current_run)
-        training.run_started.connect(self._on_run_boundary)
-        training.run_ended.connect(self._on_run_boundary)
-        self._update_busy()
-        self._on_current_run(state.current_run)
+        self._loader.result.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_load_failed)
+        self._loader.running_changed.connect(self._update_busy)
+        self.state.current_run_changed.connect(self._on_current_run)
+        self.training.run_started.connect(self._on_run_boundary)
+        self.training.run_ended.connect(self._on_run_boundary)
 
     # --- what is shown ---------------------------------------------------------
     @property
@@ -193,7 +209,7 @@ class ReportPanel(QWidget):
 
     @property
     def loading(self) -> bool:
-        return self._loading is not None
+        return self._loader.running
 
     @property
     def exporting(self) -> bool:
@@ -218,51 +234,34 @@ class ReportPanel(QWidget):
             self._show_empty()
             return
         same_run = self.data is not None and self.data.run_dir == Path(run)
-        if self._loading is not None:
-            if same_run and keep_position:
-                self._load_again = True  # once the one in flight is in
-                return
-            self._loading = None  # its result will be dropped
+        if self._loader.running and same_run and keep_position:
+            # The report in flight is still worth showing: build it once more when it is in.
+            self._loader.again(self.refresh)
+            return
         self._position = self._scroll_fraction() if same_run and keep_position else 0.0
         if not same_run:
             self.data = None
             self.banner.hide()
             self.browser.clear()
             self.stack.setCurrentWidget(self.browser)
-        task = Task(rv.load_report, Path(run), self.lang)
-        task.result.connect(self._on_loaded)
-        task.failed.connect(self._on_load_failed)
-        task.done.connect(self._on_load_done)
-        self._loading = task.start()
+        # A report still in flight was asked for before this (another run, or a fresh look): it is dropped.
+        self._loader.run(rv.load_report, Path(run), self.lang)
         self._update_busy()
 
     def _on_loaded(self, data: rv.ReportData) -> None:
-        if self.sender() is not self._loading:
-            return  # another run or language was asked for meanwhile
         self.data = data
         self.stack.setCurrentWidget(self.browser)
         self._present(force=True)
         self._show_state_note(data)
+        self._update_busy()  # Export needs a report
         self.report_shown.emit(data.run_dir)
 
     def _on_load_failed(self, message: str, details: str) -> None:
-        if self.sender() is not self._loading:
-            return
         self.banner.show_error(self.tr("Could not build the report: {error}").format(error=message), details)
         self.report_failed.emit(message)
 
-    def _on_load_done(self) -> None:
-        if self.sender() is not self._loading:
-            return
-        self._loading = None
-        self._update_busy()
-        if self._load_again:
-            self._load_again = False
-            self.refresh()
-
     def _show_empty(self) -> None:
-        self._loading = None
-        self._load_again = False
+        self._loader.cancel()
         self.data = None
         self.banner.hide()
         self.browser.clear()
@@ -383,8 +382,8 @@ class ReportPanel(QWidget):
         if self.last_export is not None:
             reveal_in_file_manager(self.last_export)
 
-    def _update_busy(self) -> None:
-        busy = self._loading is not None or self._exporting is not None
+    def _update_busy(self, *_) -> None:
+        busy = self._loader.running or self._exporting is not None
         self.busy_bar.setVisible(busy)
         self.busy_label.setText(
             self.tr("Exporting…") if self._exporting is not None else self.tr("Building the report…") if busy else "")

@@ -1,12 +1,13 @@
 """The Runs panel: every run with its state and losses; open, continue, reveal, delete, compare.
 
 The table (``RunsTable``) lists ``lorastudio.core.runs.folder.list_runs``; the list
-is read on a pool thread (``Task``: every run's metrics file is read) and
-re-read when ``AppState.runs_changed`` fires or a run starts or ends, while
-the training run's row follows its live events. Selecting runs overlays
-their loss curves (``LossOverlay``) and diffs their ``config.yaml``
-(``ConfigDiffView``); their metrics and configs are read on a pool thread
-too. Opening a run makes it the app's current run and asks the window for
+is read on a pool thread (``LatestTask``: every run's metrics file is read)
+and re-read when ``AppState.runs_changed`` fires or a run starts or ends
+(once more after the reading under way), while the training run's row
+follows its live events. Selecting runs overlays their loss curves
+(``LossOverlay``) and diffs their ``config.yaml`` (``ConfigDiffView``); their
+metrics and configs are read on a pool thread too, and only the latest
+selection's are shown. Opening a run makes it the app's current run and asks the window for
 the Train page (``open_requested``). GUI thread.
 """
 
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.runs.events import TrainReport, ValReport
 from lorastudio.core.runs.metrics import RunSeries
-from lorastudio.ui.tasks import Task
+from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_diff import ConfigDiffView
 from lorastudio.ui.widgets.loss_overlay import LossOverlay, assign_colors
@@ -67,9 +68,8 @@ class RunsPanel(QWidget):
         self.state = state
         self.training = training
         self.theme = theme
-        self._listing: Task | None = None
-        self._list_again = False
-        self._comparing: Task | None = None
+        self._lister = LatestTask(self)  # reads the runs folder
+        self._comparer = LatestTask(self)  # reads the selected runs: only the latest selection's are shown
         self._slots: dict[str, int] = {}
         self._selection_banner = False
 
@@ -81,6 +81,10 @@ class RunsPanel(QWidget):
         self._build_layout()
         self._build_actions()
 
+        self._lister.result.connect(self._on_listed)
+        self._lister.failed.connect(self._on_listing_failed)
+        self._comparer.result.connect(self._on_compared)
+        self._comparer.failed.connect(self._on_compare_failed)
         self.table.selection_changed.connect(self._on_selection)
         self.table.open_requested.connect(self.open_run)
         state.runs_changed.connect(self.refresh)
@@ -216,27 +220,18 @@ class RunsPanel(QWidget):
     @property
     def loading(self) -> bool:
         """The runs folder is being read."""
-        return self._listing is not None
+        return self._lister.running
 
     def refresh(self) -> None:
         """Re-read the runs folder off the GUI thread; ``refreshed`` follows."""
-        if self._listing is not None:
-            self._list_again = True  # one more pass once this one is in
+        if self._lister.running:
+            # The list being read is still worth showing: one more pass once it is in.
+            self._lister.again(self.refresh)
             return
-        task = Task(runs.list_runs, self.state.runs_root)
-        task.result.connect(self._on_listed)
-        task.failed.connect(self._on_listing_failed)
-        task.done.connect(self._on_listing_done)
-        self._listing = task.start()
+        self._lister.run(runs.list_runs, self.state.runs_root)
 
     def _on_listing_failed(self, message: str, details: str) -> None:
         self.banner.show_error(self.tr("Could not read the runs folder: {error}").format(error=message), details)
-
-    def _on_listing_done(self) -> None:
-        self._listing = None
-        if self._list_again:
-            self._list_again = False
-            self.refresh()
 
     def _on_listed(self, summaries) -> None:
         self.table.set_runs(summaries)
@@ -264,7 +259,7 @@ class RunsPanel(QWidget):
         if self._selection_banner:  # it spoke of the previous selection
             self.banner.hide()
             self._selection_banner = False
-        self._comparing = None
+        self._comparer.cancel()  # the previous selection's runs are not shown any more
         if not paths:
             self._slots = {}
             self.table.set_compare_colors({})
@@ -277,18 +272,12 @@ class RunsPanel(QWidget):
             self.tabs.setTabText(1, self.tr("Settings"))
             self.comparison_shown.emit()
             return
-        task = Task(load_comparison, list(paths))
-        task.result.connect(self._on_compared)
-        task.failed.connect(self._on_compare_failed)
-        self._comparing = task.start()
+        self._comparer.run(load_comparison, list(paths))
 
     def _on_compare_failed(self, message: str, details: str) -> None:
-        if self.sender() is self._comparing:
-            self.banner.show_error(self.tr("Could not read the selected runs: {error}").format(error=message), details)
+        self.banner.show_error(self.tr("Could not read the selected runs: {error}").format(error=message), details)
 
     def _on_compared(self, loaded) -> None:
-        if self.sender() is not self._comparing:
-            return  # the selection changed while these were read
         self._slots = assign_colors([p for p, *_ in loaded], self._slots)
         colors = {path: self.overlay.color_of(self._slots[str(path)]) for path, *_ in loaded}
         self.table.set_compare_colors(colors)

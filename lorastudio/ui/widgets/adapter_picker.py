@@ -5,9 +5,9 @@ adapter, newest first) and which of that run's adapters: the final (latest)
 one, the best by validation loss (``best/``), or a numbered checkpoint. The
 choice is a path that ``lorastudio.core.chat.adapters.resolve_adapter``
 accepts, or None. Reading the runs means reading each run's metrics, so
-``run_adapters`` runs as a ``Task`` off the GUI thread, first when the picker
-is shown and again when runs change. GUI thread; ``run_adapters`` is plain
-Python for any thread.
+``run_adapters`` runs off the GUI thread (``LatestTask``), first when the
+picker is shown and again when runs change (once more after a reading under
+way). GUI thread; ``run_adapters`` is plain Python for any thread.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QVBoxLayout, QWidget
-from shiboken6 import isValid
 
 from lorastudio.core.runs import folder as runs
-from lorastudio.ui.tasks import Task
+from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.runs_table import state_text
 
 FINAL, BEST, STEP = "final", "best", "step"
@@ -86,8 +85,9 @@ class AdapterPicker(QWidget):
         self._wanted: tuple[str, str | None] | None = None  # ("run", path) or ("spec", spec) until listed
         self._awaited_run: str | None = None  # the current run before it had an adapter: chosen once it has one
         self._listed = False
-        self._task: Task | None = None
-        self._again = False
+        self._lister = LatestTask(self)
+        self._lister.result.connect(self._on_listed)
+        self._lister.failed.connect(self._on_listing_failed)
         self._last: str | None = None
         self._fill([])
         self.run_box.currentIndexChanged.connect(self._on_run_chosen)
@@ -102,18 +102,15 @@ class AdapterPicker(QWidget):
     def refresh(self) -> None:
         """Read the runs again (in the background); the choice stays when it still exists."""
         self._listed = True
-        if self._task is not None:
-            self._again = True
+        if self._lister.running:
+            # The runs being read are still worth showing: one more pass once they are in.
+            self._lister.again(self.refresh)
             return
-        task = Task(run_adapters, self.runs_root)
-        self._task = task
-        task.result.connect(self._alive(self._on_listed))
-        task.failed.connect(self._alive(lambda message, details: self._on_listed(self.runs)))
-        task.start()
+        self._lister.run(run_adapters, self.runs_root)
 
     def listing(self) -> bool:
-        """True while the runs are being read: the choice may still change when they arrive."""
-        return self._task is not None
+        """True while the runs are being read (or read again next): the choice may still change when they arrive."""
+        return self._lister.running or self._lister.again_due
 
     def mark_stale(self) -> None:
         """Runs changed: read them now if shown, else when next shown."""
@@ -122,17 +119,10 @@ class AdapterPicker(QWidget):
         else:
             self._listed = False
 
-    def _alive(self, fn):
-        def call(*args):
-            if isValid(self):
-                fn(*args)
-        return call
+    def _on_listing_failed(self, message: str, details: str) -> None:
+        self._on_listed(self.runs)  # keep the lists as they are
 
     def _on_listed(self, found: list[RunAdapters]) -> None:
-        self._task = None
-        if self._again:
-            self._again = False
-            self.refresh()
         previous, wanted = self.spec(), self._wanted
         self._wanted = None
         if self._awaited_run and any(str(r.path) == self._awaited_run for r in found):
@@ -200,14 +190,14 @@ class AdapterPicker(QWidget):
         A run without an adapter yet (one just started) leaves the choice as it is and is chosen
         once it has one, unless the user picks something else before.
         """
-        if not self._listed or self._task is not None:
+        if not self._listed or self.listing():
             self._wanted = ("run", str(run_dir) if run_dir else None)
             return
         self._select(("run", str(run_dir) if run_dir else None))
 
     def select_spec(self, spec: str | None, quiet: bool = False) -> None:
         """Choose exactly this adapter path (or None); ``quiet``: without ``changed`` (putting back what the engine has)."""
-        if not self._listed or self._task is not None:
+        if not self._listed or self.listing():
             self._wanted = ("spec", spec)
             return
         self._select(("spec", spec), quiet)

@@ -26,15 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from lorastudio.core.models.loading import ModelError, check_model_folder
+from lorastudio.ui.names import display_name
 from lorastudio.ui.widgets.adapter_picker import AdapterPicker
 from lorastudio.ui.widgets.sampling_form import SamplingForm
-
-
-def display_name(model: str) -> str:
-    """A model's short name: "org/name" for a Hugging Face cache folder, else the folder's name."""
-    from lorastudio.ui.panels.model_panel import display_name as name_of
-
-    return name_of(model)
 
 
 def _title(text: str) -> QLabel:
