@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_mlx_lm
-from lorastudio.core.config.train_config import ConfigError, TrainConfig, field_help, load_yaml
+from lorastudio.core.config.train_config import (
+    DESCRIPTIVE, RULES, SECTIONS, ConfigError, TrainConfig, field_help, load_yaml, validate_for_training,
+)
 from lorastudio.core.config.presets import get_preset, list_presets
 
 # Every key mlx_lm.lora reads from a config file (its CONFIG_DEFAULTS and parser).
@@ -31,6 +33,15 @@ def test_every_mlx_lm_option_is_a_field():
 def test_every_field_has_help_text():
     for name, meta in field_help().items():
         assert meta.get("help"), f"{name} has no help text"
+
+
+def test_every_field_names_its_form_section_and_only_known_rules():
+    """A new field without a section (or with a misspelt rule) fails here, not silently in the form."""
+    for name, meta in field_help().items():
+        assert meta.get("section") in SECTIONS, f"{name}: section {meta.get('section')!r} is not one of {SECTIONS}"
+        assert meta.get("group") in ("basic", "advanced"), name
+        unknown = set(meta) - set(RULES) - set(DESCRIPTIVE)
+        assert not unknown, f"{name}: metadata keys {sorted(unknown)} are not rules the validator knows"
 
 
 def test_yaml_round_trip(tmp_path):
@@ -94,6 +105,65 @@ def test_invalid_values_name_field_and_reason(changes, field, reason):
     assert field in fields, info.value
     assert reason in fields[field]
     assert str(info.value).startswith("my.yaml:")
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        # From the metadata: type, bounds, choices, the -1 for "all", required keys, mapping shapes.
+        ({"batch_size": 0}, "batch_size: must be at least 1 (got 0)"),
+        ({"batch_size": 2.5}, "batch_size: must be a whole number (got 2.5)"),
+        ({"valid_fraction": 0.95}, "valid_fraction: must be at most 0.9 (got 0.95)"),
+        ({"learning_rate": "fast"}, "learning_rate: must be a number (got 'fast')"),
+        ({"learning_rate": -1}, "learning_rate: must be at least 0.0 (got -1.0)"),
+        ({"learning_rate": 0}, "learning_rate: must be greater than 0 (got 0.0)"),
+        ({"epochs": 0}, "epochs: must be greater than 0 (got 0.0)"),
+        ({"learning_rate": float("nan")}, "learning_rate: must be a finite number (got nan)"),
+        ({"num_layers": 0}, "num_layers: must be -1 (all layers) or at least 1 (got 0)"),
+        ({"val_batches": 0}, "val_batches: must be -1 (all) or at least 1 (got 0)"),
+        ({"test_batches": -5}, "test_batches: must be at least -1 (got -5)"),
+        ({"mask_prompt": "yes"}, "mask_prompt: must be true or false (got 'yes')"),
+        ({"optimizer": 5}, "optimizer: must be text (got 5)"),
+        ({"fine_tune_type": "qlora"}, "fine_tune_type: must be one of lora, dora, full (got 'qlora')"),
+        ({"eval_prompts": [1]}, "eval_prompts: must be a list of strings (got [1])"),
+        ({"lora_parameters": "big"}, "lora_parameters: must be a mapping of rank, scale, dropout, keys (got 'big')"),
+        ({"lr_schedule": "x"}, "lr_schedule: must be a mapping with name and arguments (got 'x')"),
+        ({"lr_schedule": {"name": "cosine_decay"}}, "lr_schedule.arguments: is required"),
+        ({"lr_schedule": {"name": "cosine_decay", "arguments": []}},
+         "lr_schedule.arguments: must be a non-empty list of numbers (got [])"),
+        ({"lr_schedule": {"name": "cosine_decay", "arguments": [1], "warmup": -1}},
+         "lr_schedule.warmup: must be at least 0 (got -1)"),
+        ({"lr_schedule": {"name": "cosine_decay", "arguments": [1], "nmae": 1}},
+         "lr_schedule.nmae: unknown key (expected name, arguments, warmup, warmup_init)"),
+        ({"optimizer_config": "x"}, "optimizer_config: must be a mapping of optimizer name to options (got 'x')"),
+        ({"lerning_rate": 1e-4}, "lerning_rate: unknown key (did you mean 'learning_rate'?)"),
+        # Kept as code: the outside world (PEFT's alpha, mlx_lm.lora's keys, the optimizers) and several fields.
+        ({"lora_parameters": {"alpha": 16}},
+         "lora_parameters.alpha: mlx-lm uses 'scale' (the multiplier itself, PEFT's alpha / rank), not 'alpha'"),
+        ({"hf_dataset": "x"}, "hf_dataset: Hugging Face datasets are not supported; point data at a local folder or .jsonl file"),
+        ({"optimizer_config": {"lion": {}}},
+         "optimizer_config.lion: unknown optimizer (expected one of adam, adamw, muon, sgd, adafactor)"),
+        ({"optimizer_config": {"adam": 3}}, "optimizer_config.adam: must be a mapping of option: value (got 3)"),
+        ({"valid_fraction": 0.6, "test_fraction": 0.5},
+         "valid_fraction: valid_fraction + test_fraction must leave examples to train on"),
+    ],
+)
+def test_validation_messages_are_exactly_these(changes, message):
+    with pytest.raises(ConfigError) as info:
+        TrainConfig.from_dict({**TrainConfig().to_dict(), **changes})
+    assert [str(p) for p in info.value.problems] == [message]
+
+
+def test_metadata_rules_that_convert_values():
+    config = TrainConfig().replace(model=2024, data=7.5, optimizer="AdamW", lora_parameters={"keys": []})
+    assert (config.model, config.data, config.optimizer) == ("2024", "7.5", "adamw")
+    assert config.lora_parameters.keys is None  # an empty optional list is the same as none
+    assert TrainConfig().replace(lr_schedule={}, lora_parameters=None, optimizer_config=None) == TrainConfig()
+    assert [str(p) for p in validate_for_training(TrainConfig(data="d"))] == [
+        "model: choose a model folder or a Hugging Face repo id"
+    ]
+    assert [p.field for p in validate_for_training(TrainConfig(model=" "))] == ["model", "data"]
+    assert validate_for_training(TrainConfig(model="m", data="d")) == []
 
 
 def test_unknown_keys_are_reported_with_a_suggestion():

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTranslator
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QLabel
+from PySide6.QtWidgets import QFileDialog, QGroupBox, QLabel
 
-from lorastudio.core.config.train_config import ConfigError, TrainConfig, field_help
+from lorastudio.core.config.train_config import SECTIONS, ConfigError, TrainConfig, field_help
 from lorastudio.core.config.presets import get_preset
 from lorastudio.ui import config_strings
 from lorastudio.ui.panels.params_panel import ParamsPanel
@@ -74,6 +74,44 @@ def test_every_field_has_a_control_with_its_help_and_unit_in_the_tooltip(panel):
     assert basic.isAncestorOf(controls["learning_rate"].widget)
     assert advanced.isAncestorOf(controls["seed"].widget)
     assert isinstance(controls["model"].widget, QLabel)  # chosen on the Model page, shown here
+
+
+def test_each_field_sits_in_the_box_its_metadata_names(panel):
+    boxes = {}
+    for box in panel.form.findChildren(QGroupBox):
+        if box.property("section"):
+            boxes.setdefault(box.property("section"), []).append(box)
+    assert set(boxes) <= set(SECTIONS)
+    by_tab = [[b.property("section") for b in tab.widget().boxes] for tab in map(panel.form.tabs.widget, range(2))]
+    for order in by_tab:  # the boxes of each tab follow SECTIONS
+        assert order == sorted(order, key=SECTIONS.index)
+    meta = field_help()
+    placed = 0
+    for name, control in panel.form.controls.items():
+        if "." in name and name.rpartition(".")[0] in panel.form.controls:
+            continue  # inside a switchable sub-configuration's own box
+        section = meta[name]["section"]
+        assert any(box.isAncestorOf(control.widget) for box in boxes[section]), name
+        placed += 1
+    assert placed > 40
+
+
+def test_every_section_has_a_title_translated_with_qt(qtbot):
+    from lorastudio.ui.i18n import translations_dir
+    from lorastudio.ui.widgets.config_form import section_title
+
+    english = {key: section_title(key) for key in SECTIONS}
+    assert all(title != key for key, title in english.items()), english  # no key shown raw
+    assert len(set(english.values())) == len(SECTIONS)
+    app = QCoreApplication.instance()
+    translator = QTranslator()
+    assert translator.load(str(translations_dir() / "lorastudio_zh_CN.qm"))
+    app.installTranslator(translator)
+    try:
+        chinese = {key: section_title(key) for key in SECTIONS}
+    finally:
+        app.removeTranslator(translator)
+    assert all(chinese[key] != english[key] for key in SECTIONS), chinese
 
 
 def test_translatable_texts_are_generated_for_every_field():

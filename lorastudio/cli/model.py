@@ -9,6 +9,7 @@ from lorastudio.cli.common import load_config
 
 
 def cmd_model_info(args) -> int:
+    from lorastudio.core.estimate.forecast import estimate_for_model
     from lorastudio.core.models.info import model_facts, trainable_count
     from lorastudio.core.models.loading import config_source
 
@@ -24,10 +25,6 @@ def cmd_model_info(args) -> int:
         f"{config.fine_tune_type} rank {config.lora_parameters.rank}, scale {config.lora_parameters.scale:g} on {keys}"
     )
     print(f"{'Trainable':>16}: {count}  [{what}, {config.num_layers if config.num_layers >= 0 else 'all'} layers]")
-    try:
-        from lorastudio.core.estimate.forecast import estimate_for_model
-    except ImportError:
-        return 0
     estimate = estimate_for_model(source, config)
     if estimate is not None:
         print(estimate.summary())

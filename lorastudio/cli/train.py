@@ -70,11 +70,9 @@ def _offer_float32_copy(config, args):
 
 
 def _print_estimate_and_confirm(config, args) -> None:
-    """Show the memory estimate before training (issue 3 fills the estimate in)."""
-    try:
-        from lorastudio.core.estimate.forecast import estimate_for_config
-    except ImportError:
-        return
+    """Show the memory estimate before training; a run predicted not to fit needs --force or a yes."""
+    from lorastudio.core.estimate.forecast import estimate_for_config
+
     estimate = estimate_for_config(config)
     if estimate is None:
         return

@@ -149,10 +149,6 @@ class MainWindow(QMainWindow):
         if key in keys:
             self.navigation.setCurrentRow(keys.index(key))
 
-    def current_page(self) -> str:
-        item = self.navigation.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else ""
-
     def _on_navigation(self, row: int) -> None:
         if row < 0:
             return

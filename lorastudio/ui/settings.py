@@ -25,13 +25,6 @@ class Settings:
     def set_geometry(self, data: QByteArray) -> None:
         self._store.setValue("window/geometry", data)
 
-    def window_state(self) -> QByteArray | None:
-        value = self._store.value("window/state")
-        return value if isinstance(value, QByteArray) else None
-
-    def set_window_state(self, data: QByteArray) -> None:
-        self._store.setValue("window/state", data)
-
     def last_page(self) -> str:
         return str(self._store.value("window/page", "model"))
 

@@ -4,7 +4,7 @@
 <context>
     <name>About</name>
     <message>
-        <location filename="../../lorastudio/ui/dialogs.py" line="+36"/>
+        <location filename="../../lorastudio/ui/dialogs.py" line="+23"/>
         <source>&lt;h3&gt;LoRA Studio {version}&lt;/h3&gt;&lt;p&gt;Fine-tune a local language model with LoRA through MLX.&lt;/p&gt;&lt;p&gt;MLX {mlx} · mlx-lm {mlx_lm} · PySide6 {pyside}&lt;br&gt;CPU math: {blas}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;LoRA Studio {version}&lt;/h3&gt;&lt;p&gt;借助 MLX，用 LoRA 微调本地语言模型。&lt;/p&gt;&lt;p&gt;MLX {mlx} · mlx-lm {mlx_lm} · PySide6 {pyside}&lt;br&gt;CPU 数学库：{blas}&lt;/p&gt;</translation>
     </message>
@@ -17,7 +17,7 @@
 <context>
     <name>AdapterPicker</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/adapter_picker.py" line="+72"/>
+        <location filename="../../lorastudio/ui/widgets/adapter_picker.py" line="+71"/>
         <source>The run whose adapter answers, or none: the base model alone</source>
         <translation>由哪次训练的适配器来回答；选“无”则只用基础模型</translation>
     </message>
@@ -27,7 +27,7 @@
         <translation>用这次训练的哪个适配器：最终的、验证损失最低的，或某一步保存的检查点</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+67"/>
         <source>None (base model)</source>
         <translation>无（基础模型）</translation>
     </message>
@@ -200,7 +200,7 @@ Peak memory: {memory:.3f} GB</source>
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/chat_panel.py" line="+75"/>
+        <location filename="../../lorastudio/ui/panels/chat_panel.py" line="+86"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -216,7 +216,7 @@ Peak memory: {memory:.3f} GB</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+334"/>
+        <location line="+336"/>
         <source>Each question answered by the base model and by the adapter, side by side</source>
         <translation>每个问题由基础模型和适配器分别回答，并排显示</translation>
     </message>
@@ -340,7 +340,7 @@ Peak memory: {memory:.3f} GB</source>
 <context>
     <name>ChatSetup</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/chat_setup.py" line="+60"/>
+        <location filename="../../lorastudio/ui/widgets/chat_setup.py" line="+54"/>
         <source>The base model to talk to</source>
         <translation>要对话的基础模型</translation>
     </message>
@@ -453,7 +453,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigForm</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/config_form.py" line="+86"/>
+        <location filename="../../lorastudio/ui/widgets/config_form.py" line="+70"/>
         <source>Model and data</source>
         <translation>模型和数据</translation>
     </message>
@@ -1380,7 +1380,7 @@ The model of the current configuration</source>
 <context>
     <name>EmptyState</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/report_panel.py" line="+59"/>
+        <location filename="../../lorastudio/ui/panels/report_panel.py" line="+60"/>
         <source>No run selected</source>
         <translation>未选择训练记录</translation>
     </message>
@@ -1422,7 +1422,7 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../../lorastudio/ui/dialogs.py" line="+53"/>
+        <location filename="../../lorastudio/ui/error_dialog.py" line="+16"/>
         <source>Something went wrong</source>
         <translation>出了点问题</translation>
     </message>
@@ -1763,12 +1763,12 @@ longer than every example</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../lorastudio/ui/main_window.py" line="+93"/>
+        <location filename="../../lorastudio/ui/main_window.py" line="+95"/>
         <source>Recent runs</source>
         <translation>最近的训练</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+82"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1798,7 +1798,7 @@ longer than every example</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -1884,7 +1884,7 @@ longer than every example</source>
 <context>
     <name>MetricPlot</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/plots.py" line="+44"/>
+        <location filename="../../lorastudio/ui/widgets/plots.py" line="+42"/>
         <source>step</source>
         <translation>步</translation>
     </message>
@@ -1892,7 +1892,7 @@ longer than every example</source>
 <context>
     <name>ModelCard</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/model_card.py" line="+179"/>
+        <location filename="../../lorastudio/ui/widgets/model_card.py" line="+191"/>
         <source>With the current parameters</source>
         <translation>按当前参数</translation>
     </message>
@@ -1917,7 +1917,7 @@ longer than every example</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+44"/>
         <source>No model chosen</source>
         <translation>未选择模型</translation>
     </message>
@@ -2143,14 +2143,14 @@ longer than every example</source>
 <context>
     <name>ModelPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/model_panel.py" line="+133"/>
+        <location filename="../../lorastudio/ui/panels/model_panel.py" line="+128"/>
         <location line="+22"/>
-        <location line="+159"/>
+        <location line="+164"/>
         <source>Not used: {error}</source>
         <translation>未使用：{error}</translation>
     </message>
     <message>
-        <location line="-176"/>
+        <location line="-181"/>
         <source>Choose a model folder</source>
         <translation>选择模型文件夹</translation>
     </message>
@@ -2215,7 +2215,7 @@ longer than every example</source>
         <translation>{kind}：秩 {rank}，缩放系数 {scale:g}，作用于 {total} 层中的最后 {n} 层；模块：{keys}</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+21"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
@@ -2240,7 +2240,7 @@ longer than every example</source>
         <translation>正在创建 {name} 的 float32 副本…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+19"/>
         <source>The import failed: {error}</source>
         <translation>导入失败：{error}</translation>
     </message>
@@ -2682,7 +2682,7 @@ Press Start on the Train page.</source>
 <context>
     <name>ReportPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/report_panel.py" line="+46"/>
+        <location filename="../../lorastudio/ui/panels/report_panel.py" line="+61"/>
         <source>The language of the report (the numbers are the same in both)</source>
         <translation>报告的语言（两种语言的数字相同）</translation>
     </message>
@@ -2742,12 +2742,12 @@ Press Start on the Train page.</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location line="+105"/>
+        <location line="+98"/>
         <source>Could not build the report: {error}</source>
         <translation>无法生成报告：{error}</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+16"/>
         <source>This run is still training (step {step} of {total}): this is its report so far. It is rebuilt when the training ends; Refresh rebuilds it now.</source>
         <translation>这次训练仍在进行（第 {step}/{total} 步），这是目前为止的报告。训练结束时会重新生成；点按“刷新”可立即重新生成。</translation>
     </message>
@@ -2805,7 +2805,7 @@ Press Start on the Train page.</source>
 <context>
     <name>ReportsTable</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+63"/>
+        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+53"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
@@ -2886,7 +2886,7 @@ Press Start on the Train page.</source>
 <context>
     <name>RunsPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/runs_panel.py" line="+101"/>
+        <location filename="../../lorastudio/ui/panels/runs_panel.py" line="+105"/>
         <source>Filter runs</source>
         <translation>筛选训练记录</translation>
     </message>
@@ -2947,13 +2947,13 @@ Press Start on the Train page.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+144"/>
-        <location line="+25"/>
+        <location line="+135"/>
+        <location line="+19"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location line="-143"/>
+        <location line="-128"/>
         <source>No runs yet</source>
         <translation>还没有训练记录</translation>
     </message>
@@ -2968,12 +2968,12 @@ Press Start on the Train page.</source>
         <translation>前往训练</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+61"/>
         <source>Could not read the runs folder: {error}</source>
         <translation>无法读取训练记录文件夹：{error}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
         <source>1 run</source>
         <translation>1 条训练记录</translation>
     </message>
@@ -2988,12 +2988,12 @@ Press Start on the Train page.</source>
         <translation>选择一条训练记录即可查看其损失曲线。按住 {key} 或 Shift 点按可选择多条，对比它们的曲线和设置。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+10"/>
         <source>Could not read the selected runs: {error}</source>
         <translation>无法读取所选训练记录：{error}</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
         <source>Nothing to plot: the selected runs ended before their first reported step.</source>
         <translation>没有可绘制的内容：所选训练在第一次报告之前就结束了。</translation>
     </message>
@@ -3291,7 +3291,7 @@ Created: {date}</source>
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../../lorastudio/ui/dialogs.py" line="-17"/>
+        <location filename="../../lorastudio/ui/dialogs.py" line="+43"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -3304,7 +3304,7 @@ Created: {date}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location line="-35"/>
+        <location line="-36"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -3644,96 +3644,6 @@ Created: {date}</source>
         <source>Stopping after this step…</source>
         <translation>将在这一步结束后停止…</translation>
     </message>
-    <message>
-        <location line="+22"/>
-        <source>Training {total} steps on {device}: {train} train / {valid} valid examples, {trainable:.3f}M of {params:.3f}M parameters trainable</source>
-        <translation>在 {device} 上训练 {total} 步：训练样本 {train} 个 / 验证样本 {valid} 个，可训练参数 {trainable:.3f}M / {params:.3f}M</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Step {step}: train loss {loss:.3f}, {tps:,.0f} tokens/s, {its:.3f} steps/s, peak {mem:.2f} GB</source>
-        <translation>第 {step} 步：训练损失 {loss:.3f}，{tps:,.0f} tokens/s，{its:.3f} 步/秒，峰值 {mem:.2f} GB</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source> (best so far)</source>
-        <translation>（目前最佳）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Validation loss after {step} steps: {loss:.3f}{best}</source>
-        <translation>第 {step} 步后的验证损失：{loss:.3f}{best}</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Saved the best adapter: {path}</source>
-        <translation>已保存最佳适配器：{path}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Saved the final adapter: {path}</source>
-        <translation>已保存最终适配器：{path}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Saved the adapter at the stop: {path}</source>
-        <translation>已保存停止时的适配器：{path}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Saved a checkpoint: {path}</source>
-        <translation>已保存检查点：{path}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Paused after step {step}</source>
-        <translation>已在第 {step} 步后暂停</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Resumed</source>
-        <translation>已恢复</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Test loss {loss:.3f}, perplexity {ppl:.3f}</source>
-        <translation>测试损失 {loss:.3f}，困惑度 {ppl:.3f}</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>stopped by the user</source>
-        <translation>由用户停止</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the app that started it quit</source>
-        <translation>启动训练的应用已退出</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>terminated</source>
-        <translation>进程被终止</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>interrupted</source>
-        <translation>进程被中断</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Stopped after step {step}: {reason}</source>
-        <translation>已在第 {step} 步后停止：{reason}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Finished {step} steps in {time}</source>
-        <translation>已完成 {step} 步，用时 {time}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Failed: {error}</source>
-        <translation>失败：{error}</translation>
-    </message>
 </context>
 <context>
     <name>TrainingController</name>
@@ -3762,29 +3672,29 @@ Created: {date}</source>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+94"/>
+        <location line="+86"/>
         <source>tokens/s</source>
         <translation>tokens/s</translation>
     </message>
     <message>
-        <location line="-93"/>
-        <location line="+94"/>
+        <location line="-85"/>
+        <location line="+86"/>
         <source>steps/s</source>
         <translation>步/秒</translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-85"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+96"/>
+        <location line="+88"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-87"/>
         <source>Peak memory</source>
         <translation>峰值内存</translation>
     </message>
@@ -3794,7 +3704,7 @@ Created: {date}</source>
         <translation>GB</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+78"/>
         <source>train</source>
         <translation>训练</translation>
     </message>
@@ -3804,12 +3714,7 @@ Created: {date}</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>{name} (val)</source>
-        <translation>{name}（验证）</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+13"/>
         <source>peak memory</source>
         <translation>峰值内存</translation>
     </message>

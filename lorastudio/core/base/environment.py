@@ -92,10 +92,3 @@ def describe_machine() -> dict:
         "device_name": device_name or ("GPU" if on_gpu else _chip()),
         "blas": "" if on_gpu else blas.describe(),
     }
-
-
-def machine_summary(env: dict) -> str:
-    """One line such as 'Apple M4, 48 GB, macOS 15.1, GPU' for titles and logs."""
-    memory = env.get("memory_bytes", 0) / 1e9
-    where = "GPU" if env.get("device") == "gpu" else "CPU"
-    return f"{env.get('chip', '?')}, {memory:.0f} GB, {env.get('os', '?')}, MLX on the {where}"

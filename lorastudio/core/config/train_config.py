@@ -1,14 +1,19 @@
 """The training configuration: every `mlx_lm.lora` option plus LoRA Studio's own.
 
-One typed dataclass, ``TrainConfig``, with help text, group, unit and bounds in
-each field's metadata (the app builds its form and tooltips from them). It
-loads from and saves to YAML that ``mlx_lm.lora -c FILE`` accepts unchanged:
-the keys are mlx-lm's, ``train: true`` is written for it, and the product's
-own keys (``keep_best``, ``early_stopping_patience``, ``epochs``, split
-ratios, evaluation prompts) are extra keys that mlx-lm ignores.
+One typed dataclass, ``TrainConfig``. Each field's metadata describes it
+completely: help text, unit, the form's tab (``group``) and box
+(``section``), and the rules its values follow (bounds, choices, ...; see
+``RULES``). The validator and the app's form are driven by that metadata, so
+a new field is one declaration here. It loads from and saves to YAML that
+``mlx_lm.lora -c FILE`` accepts unchanged: the keys are mlx-lm's,
+``train: true`` is written for it, and the product's own keys
+(``keep_best``, ``early_stopping_patience``, ``epochs``, split ratios,
+evaluation prompts) are extra keys that mlx-lm ignores.
 
 Validation collects every problem, each naming its field and the reason;
-unknown keys are reported with a suggestion. Plain Python, any thread.
+unknown keys are reported with a suggestion. Only the rules the metadata
+cannot say (several fields at once, or the outside world) are code. Plain
+Python, any thread.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import math
 import os
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +37,38 @@ FINE_TUNE_TYPES = ("lora", "dora", "full")
 SCHEDULES = ("cosine_decay", "linear_schedule", "exponential_decay", "step_decay")
 BATCHINGS = ("bucketed", "mlx-lm")
 
+# The boxes of the app's form, in its order; every field's metadata names one as its
+# ``section`` (the app gives each a translated title; a test checks every field has one).
+SECTIONS = ("source", "adapter", "optimisation", "training", "evaluation", "saving", "data", "other")
 
-def _f(default, help: str, group: str = "advanced", unit: str = "", **extra):
-    """A dataclass field whose metadata carries the form's label text and bounds."""
-    meta = {"help": help, "group": group, "unit": unit, **extra}
-    if isinstance(default, (list, dict)):
+# What a field's metadata may say about its values besides its type; ``_check_value``
+# enforces them, and a test checks no field uses a key outside these and the
+# descriptive ones (help, unit, group, section).
+RULES = {
+    "min": "a number's inclusive lower bound",
+    "max": "a number's inclusive upper bound",
+    "above": "a number's exclusive lower bound, checked after min (with min 0.0 and above 0, "
+    "-1 reads 'at least 0.0' and 0 reads 'greater than 0')",
+    "all": "-1 means all (this word names it in the message), so 0, between -1 and 1, is refused",
+    "choices": "the allowed texts, matched whatever their case and stored lower-case",
+    "non_empty": "a list needs at least one item",
+    "number_as_text": "a number is taken as its text (YAML reads a folder named 2024 as a number)",
+    "required": "must be given whenever its sub-configuration is",
+    "expects": "what a mapping must look like, in words, for the message when it is something else",
+    "list_keys": "an unknown key inside this sub-configuration is answered with the known keys",
+    "to_train": "must not be empty when a run starts; the text says what to choose",
+}
+DESCRIPTIVE = ("help", "unit", "group", "section")
+
+
+def _f(default, help: str, *, section: str, group: str = "advanced", unit: str = "", **rules):
+    """A dataclass field with its metadata: the form's texts and place, and the ``RULES`` of its values.
+
+    ``section`` has no default, so a new field cannot forget its box in the form.
+    A list, mapping or sub-configuration default is copied for each instance.
+    """
+    meta = {"help": help, "group": group, "unit": unit, "section": section, **rules}
+    if isinstance(default, (list, dict)) or dataclasses.is_dataclass(default):
         return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -47,30 +81,37 @@ class LoraParameters:
         None,
         "Module paths inside each trained block that get adapters, e.g. self_attn.q_proj. "
         "Empty means every linear layer of the trained blocks.",
+        section="adapter",
         group="basic",
     )
-    rank: int = _f(8, "Rank of the low-rank matrices: more capacity, more memory.", group="basic", min=1, max=1024)
+    rank: int = _f(
+        8, "Rank of the low-rank matrices: more capacity, more memory.", section="adapter", group="basic", min=1, max=1024
+    )
     scale: float = _f(
         20.0,
         "Multiplier on the adapter's output (PEFT's alpha / rank; alpha 16 at rank 8 is scale 2).",
+        section="adapter",
         group="basic",
         min=0.0,
     )
-    dropout: float = _f(0.0, "Dropout on the adapter input during training.", min=0.0, max=0.99)
+    dropout: float = _f(0.0, "Dropout on the adapter input during training.", section="adapter", min=0.0, max=0.99)
 
 
 @dataclass
 class LrSchedule:
     """A learning-rate schedule from ``mlx.optimizers.schedulers`` with optional linear warmup."""
 
-    name: str = _f("cosine_decay", "Schedule function.", choices=SCHEDULES)
+    name: str = _f("cosine_decay", "Schedule function.", section="optimisation", choices=SCHEDULES, required=True)
     arguments: list[float] = _f(
         [1e-5, 1000],
         "Arguments of the schedule, starting with the initial learning rate "
         "(cosine_decay: init, decay_steps[, end]).",
+        section="optimisation",
+        non_empty=True,
+        required=True,
     )
-    warmup: int = _f(0, "Steps of linear warmup before the schedule starts.", unit="steps", min=0)
-    warmup_init: float = _f(0.0, "Learning rate at the first warmup step.", min=0.0)
+    warmup: int = _f(0, "Steps of linear warmup before the schedule starts.", section="optimisation", unit="steps", min=0)
+    warmup_init: float = _f(0.0, "Learning rate at the first warmup step.", section="optimisation", min=0.0)
 
 
 @dataclass
@@ -78,70 +119,141 @@ class TrainConfig:
     """Everything one training run needs. Field order is the form's order."""
 
     # --- what to train on -------------------------------------------------
-    model: str = _f("", "Local MLX model folder or Hugging Face repo id.", group="basic")
+    model: str = _f(
+        "",
+        "Local MLX model folder or Hugging Face repo id.",
+        section="source",
+        group="basic",
+        number_as_text=True,
+        to_train="choose a model folder or a Hugging Face repo id",
+    )
     data: str = _f(
         "",
         "Folder with train.jsonl / valid.jsonl / test.jsonl, or one .jsonl file to split.",
+        section="source",
         group="basic",
+        number_as_text=True,
+        to_train="choose a dataset folder or a .jsonl file",
     )
-    fine_tune_type: str = _f("lora", "lora, dora or full fine-tuning.", group="basic", choices=FINE_TUNE_TYPES)
+    fine_tune_type: str = _f(
+        "lora", "lora, dora or full fine-tuning.", section="adapter", group="basic", choices=FINE_TUNE_TYPES
+    )
     # --- the optimizer ----------------------------------------------------
-    optimizer: str = _f("adam", "Optimizer.", choices=OPTIMIZERS)
+    optimizer: str = _f("adam", "Optimizer.", section="optimisation", choices=OPTIMIZERS)
     optimizer_config: dict = _f(
         {name: {} for name in OPTIMIZERS},
         "Extra arguments per optimizer, e.g. {adamw: {weight_decay: 0.01}}.",
+        section="optimisation",
+        expects="a mapping of optimizer name to options",
     )
-    learning_rate: float = _f(1e-5, "Step size of the optimizer.", group="basic", min=0.0)
-    lr_schedule: LrSchedule | None = _f(None, "Learning-rate schedule; empty keeps it constant.")
+    learning_rate: float = _f(1e-5, "Step size of the optimizer.", section="training", group="basic", min=0.0, above=0)
+    lr_schedule: LrSchedule | None = _f(
+        None,
+        "Learning-rate schedule; empty keeps it constant.",
+        section="optimisation",
+        expects="a mapping with name and arguments",
+        list_keys=True,
+    )
     # --- the adapter ------------------------------------------------------
     num_layers: int = _f(
-        16, "How many of the last transformer blocks get adapters; -1 for all.", group="basic", unit="layers", min=-1
+        16,
+        "How many of the last transformer blocks get adapters; -1 for all.",
+        section="adapter",
+        group="basic",
+        unit="layers",
+        min=-1,
+        all="all layers",
     )
-    lora_parameters: LoraParameters = field(
-        default_factory=LoraParameters, metadata={"help": "LoRA layer settings.", "group": "basic", "unit": ""}
+    lora_parameters: LoraParameters = _f(
+        LoraParameters(),
+        "LoRA layer settings.",
+        section="adapter",
+        group="basic",
+        expects="a mapping of rank, scale, dropout, keys",
     )
     # --- how long and how ---------------------------------------------------
-    batch_size: int = _f(4, "Examples per step.", group="basic", unit="examples", min=1)
-    iters: int = _f(1000, "Training steps (iterations).", group="basic", unit="steps", min=1)
+    batch_size: int = _f(4, "Examples per step.", section="training", group="basic", unit="examples", min=1)
+    iters: int = _f(1000, "Training steps (iterations).", section="training", group="basic", unit="steps", min=1)
     epochs: float | None = _f(
-        None, "Train this many passes over the training set instead of a fixed number of steps.", unit="epochs", min=0.0
+        None,
+        "Train this many passes over the training set instead of a fixed number of steps.",
+        section="training",
+        unit="epochs",
+        min=0.0,
+        above=0,
     )
-    max_seq_length: int = _f(2048, "Longer examples are truncated to this many tokens.", group="basic", unit="tokens", min=2)
-    grad_checkpoint: bool = _f(False, "Recompute activations in the backward pass: less memory, about 30% slower.")
-    grad_accumulation_steps: int = _f(1, "Steps whose gradients are summed before one optimizer update.", unit="steps", min=1)
-    mask_prompt: bool = _f(False, "Compute the loss on the answer only, not on the prompt.", group="basic")
-    seed: int = _f(0, "Random seed for adapter initialisation, dropout and data order.", min=0)
+    max_seq_length: int = _f(
+        2048, "Longer examples are truncated to this many tokens.", section="training", group="basic", unit="tokens", min=2
+    )
+    grad_checkpoint: bool = _f(
+        False, "Recompute activations in the backward pass: less memory, about 30% slower.", section="training"
+    )
+    grad_accumulation_steps: int = _f(
+        1, "Steps whose gradients are summed before one optimizer update.", section="optimisation", unit="steps", min=1
+    )
+    mask_prompt: bool = _f(False, "Compute the loss on the answer only, not on the prompt.", section="training", group="basic")
+    seed: int = _f(0, "Random seed for adapter initialisation, dropout and data order.", section="training", min=0)
     # --- reporting, evaluation and saving ----------------------------------
-    steps_per_report: int = _f(10, "Steps between training-loss reports.", unit="steps", min=1)
-    steps_per_eval: int = _f(200, "Steps between validation runs.", unit="steps", min=1)
-    val_batches: int = _f(25, "Validation batches per evaluation; -1 for the whole validation set.", unit="batches", min=-1)
-    save_every: int = _f(100, "Save a numbered checkpoint every this many steps.", unit="steps", min=1)
-    test: bool = _f(False, "Compute test-set loss and perplexity after training.")
-    test_batches: int = _f(500, "Test batches; -1 for the whole test set.", unit="batches", min=-1)
-    # --- mlx-lm odds and ends ------------------------------------------------
-    adapter_path: str = _f("adapters", "Where mlx_lm.lora writes adapters (LoRA Studio uses the run folder).")
-    resume_adapter_file: str | None = _f(None, "Start from these adapter weights (a .safetensors file).")
-    clear_cache_threshold: int = _f(0, "Clear MLX's allocator cache when it grows past this many bytes; 0 never.", unit="bytes", min=0)
-    chat_feature: str = _f("messages", "Key of the message list in chat data.")
-    prompt_feature: str = _f("prompt", "Key of the prompt in completion data.")
-    completion_feature: str = _f("completion", "Key of the completion in completion data.")
-    text_feature: str = _f("text", "Key of the text in plain-text data.")
-    trust_remote_code: bool = _f(False, "Allow a model folder to run its own Python code.")
-    report_to: str | None = _f(None, "mlx_lm.lora only: wandb or swanlab logging (LoRA Studio ignores it).")
-    project_name: str | None = _f(None, "mlx_lm.lora only: project name for report_to.")
-    # --- LoRA Studio's own ----------------------------------------------------
-    keep_best: bool = _f(True, "Keep the adapter with the lowest validation loss in best/.", group="basic")
-    early_stopping_patience: int = _f(
-        0, "Stop after this many validations without improvement; 0 never stops early.", unit="evaluations", min=0
+    steps_per_report: int = _f(10, "Steps between training-loss reports.", section="evaluation", unit="steps", min=1)
+    steps_per_eval: int = _f(200, "Steps between validation runs.", section="evaluation", unit="steps", min=1)
+    val_batches: int = _f(
+        25,
+        "Validation batches per evaluation; -1 for the whole validation set.",
+        section="evaluation",
+        unit="batches",
+        min=-1,
+        all="all",
     )
-    valid_fraction: float = _f(0.1, "Share of a single .jsonl file held out for validation.", min=0.0, max=0.9)
-    test_fraction: float = _f(0.0, "Share of a single .jsonl file held out for testing.", min=0.0, max=0.9)
-    split_seed: int = _f(0, "Seed of the split of a single .jsonl file.", min=0)
+    save_every: int = _f(100, "Save a numbered checkpoint every this many steps.", section="saving", unit="steps", min=1)
+    test: bool = _f(False, "Compute test-set loss and perplexity after training.", section="evaluation")
+    test_batches: int = _f(
+        500, "Test batches; -1 for the whole test set.", section="evaluation", unit="batches", min=-1, all="all"
+    )
+    # --- mlx-lm odds and ends ------------------------------------------------
+    adapter_path: str = _f(
+        "adapters", "Where mlx_lm.lora writes adapters (LoRA Studio uses the run folder).", section="saving"
+    )
+    resume_adapter_file: str | None = _f(
+        None, "Start from these adapter weights (a .safetensors file).", section="saving"
+    )
+    clear_cache_threshold: int = _f(
+        0,
+        "Clear MLX's allocator cache when it grows past this many bytes; 0 never.",
+        section="other",
+        unit="bytes",
+        min=0,
+    )
+    chat_feature: str = _f("messages", "Key of the message list in chat data.", section="data")
+    prompt_feature: str = _f("prompt", "Key of the prompt in completion data.", section="data")
+    completion_feature: str = _f("completion", "Key of the completion in completion data.", section="data")
+    text_feature: str = _f("text", "Key of the text in plain-text data.", section="data")
+    trust_remote_code: bool = _f(False, "Allow a model folder to run its own Python code.", section="other")
+    report_to: str | None = _f(
+        None, "mlx_lm.lora only: wandb or swanlab logging (LoRA Studio ignores it).", section="other"
+    )
+    project_name: str | None = _f(None, "mlx_lm.lora only: project name for report_to.", section="other")
+    # --- LoRA Studio's own ----------------------------------------------------
+    keep_best: bool = _f(
+        True, "Keep the adapter with the lowest validation loss in best/.", section="saving", group="basic"
+    )
+    early_stopping_patience: int = _f(
+        0,
+        "Stop after this many validations without improvement; 0 never stops early.",
+        section="evaluation",
+        unit="evaluations",
+        min=0,
+    )
+    valid_fraction: float = _f(
+        0.1, "Share of a single .jsonl file held out for validation.", section="data", min=0.0, max=0.9
+    )
+    test_fraction: float = _f(0.0, "Share of a single .jsonl file held out for testing.", section="data", min=0.0, max=0.9)
+    split_seed: int = _f(0, "Seed of the split of a single .jsonl file.", section="data", min=0)
     batching: str = _f(
         "mlx-lm",
         "mlx-lm batches exactly like mlx_lm.lora (the same examples in each batch). bucketed groups "
         "examples of similar token length and pads rows to a multiple of 8: fewer padding tokens "
         "and faster steps, but batches mix lengths less, which changes the loss curve step by step.",
+        section="training",
         choices=BATCHINGS,
     )
     sparse_loss: bool = _f(
@@ -149,8 +261,11 @@ class TrainConfig:
         "Run the output layer and the cross-entropy only at the tokens that carry loss (not the "
         "masked prompt, not padding): the same loss and gradients as mlx-lm, in less time and "
         "memory. Off: mlx-lm's own loss, bit for bit.",
+        section="training",
     )
-    eval_prompts: list[str] = _f([], "Held-out prompts answered by the base model and the adapter after training.")
+    eval_prompts: list[str] = _f(
+        [], "Held-out prompts answered by the base model and the adapter after training.", section="evaluation"
+    )
 
     # ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -295,12 +410,15 @@ def load_yaml(text: str, source: str = "config") -> dict:
 # ----------------------------------------------------------------------------
 # Parsing and validation
 
-# Keys mlx_lm.lora knows that have no field here, and what to say about them.
+# Keys mlx_lm.lora knows that have no field here, and what to say about them (the
+# outside world: mlx_lm.lora's own options).
 _MLX_ONLY_KEYS = {
     "train": None,  # always true for LoRA Studio; written for mlx_lm.lora
     "config": None,
     "hf_dataset": "Hugging Face datasets are not supported; point data at a local folder or .jsonl file",
 }
+
+_INVALID = object()
 
 
 def _describe(value: Any) -> str:
@@ -308,10 +426,76 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _check_number(name: str, value: Any, kind: type, meta: dict, problems: list, optional: bool = False):
-    """Coerce and bound-check a number; append a problem and return None when wrong."""
+@functools.cache
+def _types(cls) -> dict[str, Any]:
+    """Each field's annotation as a type (this module's annotations are strings)."""
+    return typing.get_type_hints(cls)
+
+
+def _parse_fields(cls, data: dict, prefix: str, problems: list[FieldProblem], list_keys: bool = False) -> dict:
+    """Validate ``data`` against dataclass ``cls``; returns kwargs for the fields that passed."""
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        f = known.get(key)
+        if f is None:
+            if not prefix and key in _MLX_ONLY_KEYS:
+                if _MLX_ONLY_KEYS[key] and value:
+                    problems.append(FieldProblem(name, _MLX_ONLY_KEYS[key]))
+                continue
+            if list_keys:
+                problems.append(FieldProblem(name, f"unknown key (expected {', '.join(known)})"))
+                continue
+            hint = difflib.get_close_matches(str(key), list(known), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append(FieldProblem(name, f"unknown key{suggestion}"))
+            continue
+        checked = _check_value(name, f, _types(cls)[key], value, problems)
+        if checked is not _INVALID:
+            kwargs[key] = checked
+    for key, f in known.items():
+        if f.metadata.get("required") and key not in data:
+            problems.append(FieldProblem(f"{prefix}{key}", "is required"))
+    return kwargs
+
+
+def _check_value(name: str, f: dataclasses.Field, kind: Any, value: Any, problems: list[FieldProblem]):
+    """One value checked against its field's type and metadata: the value to store, or ``_INVALID``."""
+    meta = f.metadata
+    optional = type(None) in typing.get_args(kind)
+    if optional:
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    if kind is dict or dataclasses.is_dataclass(kind):
+        return _check_mapping(name, f, kind, optional, value, problems)
     if value is None and optional:
         return None
+    if kind is bool:
+        if not isinstance(value, bool):
+            problems.append(FieldProblem(name, f"must be true or false (got {_describe(value)})"))
+            return _INVALID
+        return value
+    if kind in (int, float):
+        out = _check_number(name, value, kind, meta, problems)
+        return _INVALID if out is None else out
+    if typing.get_origin(kind) is list:
+        return _check_list(name, kind, optional, meta, value, problems)
+    # text
+    if not isinstance(value, str):
+        if meta.get("number_as_text") and _is_number(value):
+            value = str(value)
+        else:
+            problems.append(FieldProblem(name, f"must be text (got {_describe(value)})"))
+            return _INVALID
+    choices = meta.get("choices")
+    if choices and value.lower() not in choices:
+        problems.append(FieldProblem(name, f"must be one of {', '.join(choices)} (got {_describe(value)})"))
+        return _INVALID
+    return value.lower() if choices else value
+
+
+def _check_number(name: str, value: Any, kind: type, meta: typing.Mapping, problems: list[FieldProblem]):
+    """Coerce and bound-check a number; append a problem and return None when wrong."""
     is_bool = isinstance(value, bool)
     if kind is int:
         if is_bool or not isinstance(value, int):
@@ -328,172 +512,102 @@ def _check_number(name: str, value: Any, kind: type, meta: dict, problems: list,
         if not math.isfinite(value):
             problems.append(FieldProblem(name, f"must be a finite number (got {value})"))
             return None
-    low, high = meta.get("min"), meta.get("max")
+    low, high, above = meta.get("min"), meta.get("max"), meta.get("above")
     if low is not None and value < low:
         problems.append(FieldProblem(name, f"must be at least {low} (got {value})"))
         return None
     if high is not None and value > high:
         problems.append(FieldProblem(name, f"must be at most {high} (got {value})"))
         return None
+    if above is not None and value <= above:
+        problems.append(FieldProblem(name, f"must be greater than {above} (got {value})"))
+        return None
+    if meta.get("all") and value != -1 and value < 1:
+        problems.append(FieldProblem(name, f"must be -1 ({meta['all']}) or at least 1 (got {value})"))
+        return None
     return value
 
 
-def _parse_fields(cls, data: dict, prefix: str, problems: list[FieldProblem]) -> dict:
-    """Validate ``data`` against dataclass ``cls``; returns kwargs for the fields that passed."""
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        f = known.get(key)
-        if f is None:
-            if not prefix and key in _MLX_ONLY_KEYS:
-                if _MLX_ONLY_KEYS[key] and value:
-                    problems.append(FieldProblem(name, _MLX_ONLY_KEYS[key]))
-                continue
-            hint = difflib.get_close_matches(str(key), list(known), n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            problems.append(FieldProblem(name, f"unknown key{suggestion}"))
-            continue
-        checked = _check_value(name, f, value, problems)
-        if checked is not _INVALID:
-            kwargs[key] = checked
-    return kwargs
-
-
-_INVALID = object()
-
-
-def _check_value(name: str, f: dataclasses.Field, value: Any, problems: list[FieldProblem]):
-    meta = dict(f.metadata)
-    type_text = str(f.type)
-    optional = "None" in type_text
-    before = len(problems)
-    if f.name == "lora_parameters":
-        return _parse_lora(value, problems)
-    if f.name == "lr_schedule":
-        return _parse_schedule(value, problems)
-    if f.name == "optimizer_config":
-        return _parse_optimizer_config(value, problems)
-    if value is None and optional:
-        return None
-    if type_text.startswith("bool"):
-        if not isinstance(value, bool):
-            problems.append(FieldProblem(name, f"must be true or false (got {_describe(value)})"))
-            return _INVALID
-        return value
-    if type_text.startswith("int"):
-        out = _check_number(name, value, int, meta, problems)
-        if out is not None and f.name in ("val_batches", "test_batches") and out == 0:
-            problems.append(FieldProblem(name, "must be -1 (all) or at least 1 (got 0)"))
-            return _INVALID
-        if out is not None and f.name == "num_layers" and out == 0:
-            problems.append(FieldProblem(name, "must be -1 (all layers) or at least 1 (got 0)"))
-            return _INVALID
-        return _INVALID if len(problems) > before else out
-    if type_text.startswith("float"):
-        out = _check_number(name, value, float, meta, problems, optional)
-        if out is not None and f.name in ("learning_rate", "epochs") and out <= 0:
-            problems.append(FieldProblem(name, f"must be greater than 0 (got {out})"))
-            return _INVALID
-        return _INVALID if len(problems) > before else out
-    if type_text.startswith("list"):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append(FieldProblem(name, f"must be a list of strings (got {_describe(value)})"))
-            return _INVALID
-        return list(value)
-    # strings
-    if not isinstance(value, str):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and f.name in ("model", "data"):
-            value = str(value)
-        else:
-            problems.append(FieldProblem(name, f"must be text (got {_describe(value)})"))
-            return _INVALID
-    choices = meta.get("choices")
-    if choices and value.lower() not in choices:
-        problems.append(FieldProblem(name, f"must be one of {', '.join(choices)} (got {_describe(value)})"))
+def _check_list(name: str, kind: Any, optional: bool, meta: typing.Mapping, value: Any, problems: list[FieldProblem]):
+    """A list of texts or of numbers, as its annotation says."""
+    numbers = (typing.get_args(kind) or (str,))[0] in (int, float)
+    non_empty = meta.get("non_empty", False)
+    fits = isinstance(value, list) and all(_is_number(item) if numbers else isinstance(item, str) for item in value)
+    if not fits or (non_empty and not value):
+        what = "numbers" if numbers else "strings"
+        problems.append(FieldProblem(name, f"must be a {'non-empty ' if non_empty else ''}list of {what} (got {_describe(value)})"))
         return _INVALID
-    return value.lower() if choices else value
+    if optional and not value:
+        return None  # an empty optional list and none mean the same; one spelling keeps configs comparable
+    return list(value)
 
 
-def _parse_lora(value: Any, problems: list[FieldProblem]):
-    if value is None:
-        return LoraParameters()
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_mapping(name: str, f: dataclasses.Field, kind: Any, optional: bool, value: Any, problems: list[FieldProblem]):
+    """A plain mapping or a sub-configuration (a nested dataclass, checked field by field)."""
+    if value is None or (optional and value == {}):
+        # "lora_parameters:" with nothing under it reads as None: the defaults
+        # (an optional sub-configuration: not set).
+        return None if optional else f.default_factory()
     if not isinstance(value, dict):
-        problems.append(FieldProblem("lora_parameters", f"must be a mapping of rank, scale, dropout, keys (got {_describe(value)})"))
+        problems.append(FieldProblem(name, f"must be {f.metadata.get('expects', 'a mapping')} (got {_describe(value)})"))
         return _INVALID
+    rule = _RULES_IN_CODE.get(name)
+    if rule is not None:
+        value = rule(name, value, problems)
+    if kind is dict:
+        return value
+    before = len(problems)
+    kwargs = _parse_fields(kind, value, f"{name}.", problems, f.metadata.get("list_keys", False))
+    return _INVALID if len(problems) > before else kind(**kwargs)
+
+
+# --- the rules the metadata cannot say ---------------------------------------------
+
+
+def _peft_alpha(name: str, value: dict, problems: list[FieldProblem]) -> dict:
+    """PEFT's ``alpha`` in ``lora_parameters``: explained, not converted.
+
+    Code because it involves the outside world and several keys: PEFT configs
+    say alpha where mlx-lm says scale (alpha / rank, so converting needs the
+    rank too); with scale also given, alpha is just an unknown key.
+    """
     if "alpha" in value and "scale" not in value:
         problems.append(
-            FieldProblem(
-                "lora_parameters.alpha",
-                "mlx-lm uses 'scale' (the multiplier itself, PEFT's alpha / rank), not 'alpha'",
-            )
+            FieldProblem(f"{name}.alpha", "mlx-lm uses 'scale' (the multiplier itself, PEFT's alpha / rank), not 'alpha'")
         )
         value = {k: v for k, v in value.items() if k != "alpha"}
-    kwargs = _parse_fields(LoraParameters, value, "lora_parameters.", problems)
-    if "keys" in kwargs and kwargs["keys"] is not None and len(kwargs["keys"]) == 0:
-        kwargs["keys"] = None
-    return LoraParameters(**kwargs)
+    return value
 
 
-def _parse_schedule(value: Any, problems: list[FieldProblem]):
-    if value is None or value == {}:
-        return None
-    if not isinstance(value, dict):
-        problems.append(FieldProblem("lr_schedule", f"must be a mapping with name and arguments (got {_describe(value)})"))
-        return _INVALID
-    before = len(problems)
-    kwargs: dict[str, Any] = {}
-    for key, item in value.items():
-        name = f"lr_schedule.{key}"
-        if key == "name":
-            if item not in SCHEDULES:
-                problems.append(FieldProblem(name, f"must be one of {', '.join(SCHEDULES)} (got {_describe(item)})"))
-            kwargs["name"] = item
-        elif key == "arguments":
-            if not isinstance(item, list) or not item or not all(
-                isinstance(a, (int, float)) and not isinstance(a, bool) for a in item
-            ):
-                problems.append(FieldProblem(name, f"must be a non-empty list of numbers (got {_describe(item)})"))
-            else:
-                kwargs["arguments"] = list(item)
-        elif key == "warmup":
-            kwargs["warmup"] = _check_number(name, item, int, {"min": 0}, problems)
-        elif key == "warmup_init":
-            kwargs["warmup_init"] = _check_number(name, item, float, {"min": 0.0}, problems)
-        else:
-            problems.append(FieldProblem(name, "unknown key (expected name, arguments, warmup, warmup_init)"))
-    if "name" not in value:
-        problems.append(FieldProblem("lr_schedule.name", "is required"))
-    if "arguments" not in value:
-        problems.append(FieldProblem("lr_schedule.arguments", "is required"))
-    if len(problems) > before:
-        return _INVALID
-    return LrSchedule(**kwargs)
+def _optimizer_options(name: str, value: dict, problems: list[FieldProblem]) -> dict:
+    """Each optimizer's options, checked against the arguments its MLX class takes.
 
-
-def _parse_optimizer_config(value: Any, problems: list[FieldProblem]):
-    if value is None:
-        return {name: {} for name in OPTIMIZERS}
-    if not isinstance(value, dict):
-        problems.append(FieldProblem("optimizer_config", f"must be a mapping of optimizer name to options (got {_describe(value)})"))
-        return _INVALID
-    out = {name: {} for name in OPTIMIZERS}
-    for name, options in value.items():
-        if name not in OPTIMIZERS:
-            problems.append(FieldProblem(f"optimizer_config.{name}", f"unknown optimizer (expected one of {', '.join(OPTIMIZERS)})"))
+    Code because the allowed keys come from the outside world (MLX's optimizer
+    signatures, read when MLX is installed).
+    """
+    out = {optimizer: {} for optimizer in OPTIMIZERS}
+    for optimizer, options in value.items():
+        if optimizer not in OPTIMIZERS:
+            problems.append(FieldProblem(f"{name}.{optimizer}", f"unknown optimizer (expected one of {', '.join(OPTIMIZERS)})"))
             continue
         if options is None:
             options = {}
         if not isinstance(options, dict):
-            problems.append(FieldProblem(f"optimizer_config.{name}", f"must be a mapping of option: value (got {_describe(options)})"))
+            problems.append(FieldProblem(f"{name}.{optimizer}", f"must be a mapping of option: value (got {_describe(options)})"))
             continue
-        allowed = _optimizer_arguments(name)
+        allowed = _optimizer_arguments(optimizer)
         for key in options:
             if allowed is not None and key not in allowed:
                 problems.append(
-                    FieldProblem(f"optimizer_config.{name}.{key}", f"not an argument of {name} (it takes {', '.join(sorted(allowed))})")
+                    FieldProblem(
+                        f"{name}.{optimizer}.{key}", f"not an argument of {optimizer} (it takes {', '.join(sorted(allowed))})"
+                    )
                 )
-        out[name] = dict(options)
+        out[optimizer] = dict(options)
     return out
 
 
@@ -510,6 +624,20 @@ def _optimizer_arguments(name: str) -> set[str] | None:
     return {p for p in params if p not in ("self", "learning_rate")}
 
 
+# Run on a mapping field's value (dotted name) once it is known to be a mapping, before its keys are checked.
+_RULES_IN_CODE = {"lora_parameters": _peft_alpha, "optimizer_config": _optimizer_options}
+
+
+def _cross_checks(config: TrainConfig) -> list[FieldProblem]:
+    """Rules that involve more than one field (run once every field is valid on its own)."""
+    problems = []
+    # The two split fractions are each bounded by their metadata, but only their sum says
+    # whether a single .jsonl file leaves examples to train on.
+    if config.valid_fraction + config.test_fraction >= 1.0:
+        problems.append(FieldProblem("valid_fraction", "valid_fraction + test_fraction must leave examples to train on"))
+    return problems
+
+
 def parse_config(data: dict, source: str = "config") -> TrainConfig:
     """Validate a mapping (from YAML or the form) and build a ``TrainConfig``."""
     if not isinstance(data, dict):
@@ -524,23 +652,13 @@ def parse_config(data: dict, source: str = "config") -> TrainConfig:
     return config
 
 
-def _cross_checks(config: TrainConfig) -> list[FieldProblem]:
-    """Rules that involve more than one field."""
-    problems = []
-    if config.valid_fraction + config.test_fraction >= 1.0:
-        problems.append(FieldProblem("valid_fraction", "valid_fraction + test_fraction must leave examples to train on"))
-    if config.fine_tune_type == "full" and config.keep_best:
-        pass  # allowed: best/ then holds full weights of the trained layers
-    return problems
-
-
 def validate_for_training(config: TrainConfig) -> list[FieldProblem]:
-    """Problems that only matter when a run starts (empty model or data)."""
+    """Problems that only matter when a run starts: the fields whose metadata says ``to_train`` are empty."""
     problems = []
-    if not config.model.strip():
-        problems.append(FieldProblem("model", "choose a model folder or a Hugging Face repo id"))
-    if not config.data.strip():
-        problems.append(FieldProblem("data", "choose a dataset folder or a .jsonl file"))
+    for f in dataclasses.fields(TrainConfig):
+        reason = f.metadata.get("to_train")
+        if reason and not str(getattr(config, f.name) or "").strip():
+            problems.append(FieldProblem(f.name, reason))
     return problems
 
 

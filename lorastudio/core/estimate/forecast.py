@@ -29,7 +29,6 @@ from pathlib import Path
 
 from lorastudio.core.config.train_config import TrainConfig
 
-VERDICTS = ("fits", "tight", "will not fit")
 # Below this share of the usable memory the run fits with room for the estimate's
 # error (within 15% of measured peaks); above it, it is tight.
 FIT_SHARE = 0.85

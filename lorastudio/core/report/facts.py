@@ -184,10 +184,6 @@ class RunFacts:
             return None
         return self.iteration * self.config.batch_size / self.started.train_examples
 
-    @property
-    def in_progress(self) -> bool:
-        return self.state in runs.ACTIVE_STATES
-
 
 def _trend(points: list[tuple[int, float]]) -> Trend | None:
     if not points:

@@ -73,13 +73,6 @@ class RunSeries:
     def last_iteration(self) -> int:
         return max((self.iterations[-1] if self.iterations else 0), (self.val_iterations[-1] if self.val_iterations else 0))
 
-    @property
-    def best_val(self) -> tuple[int, float] | None:
-        if not self.val_loss:
-            return None
-        i = min(range(len(self.val_loss)), key=self.val_loss.__getitem__)
-        return self.val_iterations[i], self.val_loss[i]
-
 
 def format_duration(seconds: float | None) -> str:
     """A clock-style duration, "03:07" or "1:02:09"; "--:--" when unknown (the CLI and the app share it)."""

@@ -234,7 +234,7 @@ class SoftSpinBox(QSpinBox):
 class IntControl(Control):
     def __init__(self, spec: FieldSpec):
         low, high = spec.meta.get("min"), spec.meta.get("max")
-        all_text = self.tr("All") if low == -1 else ""
+        all_text = self.tr("All") if spec.meta.get("all") else ""  # the field takes -1 for "all"
         spin = SoftSpinBox(low, high, all_text)
         super().__init__(spec, spin)
         self.compact = True

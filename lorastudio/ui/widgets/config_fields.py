@@ -39,6 +39,11 @@ class FieldSpec:
         return self.meta.get("unit", "")
 
     @property
+    def section(self) -> str:
+        """The form's box (one of the core's ``SECTIONS``); every field's metadata names one."""
+        return self.meta["section"]
+
+    @property
     def is_section(self) -> bool:
         """A nested configuration (its own fields are the editors)."""
         return dataclasses.is_dataclass(self.type)

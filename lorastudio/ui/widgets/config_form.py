@@ -3,10 +3,10 @@
 ``make_control`` picks each field's editor from its type and metadata (a
 check box for a bool, a combo for choices, a spin box for an int, a line
 edit for a float, list editors, a checkable box for an optional
-sub-configuration); a field's tab is its metadata group, its box is the
-section named in ``SECTION_OF`` (a field missing there lands in "Other
-options", so a new core field still shows up). Tooltips carry the field's
-help and unit in the interface language.
+sub-configuration); a field's tab is its metadata ``group`` and its box its
+metadata ``section`` (one of the core's ``SECTIONS``, in that order, each
+with a translated title here). Tooltips carry the field's help and unit in
+the interface language.
 
 Each edit goes to ``AppState.update_config`` at once. A value the core
 rejects marks its editor (red border, the core's reason under it) and leaves
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lorastudio.core.config.train_config import ConfigError, FieldProblem, TrainConfig
+from lorastudio.core.config.train_config import SECTIONS, ConfigError, FieldProblem, TrainConfig
 from lorastudio.ui import theme
 from lorastudio.ui.config_strings import help_text, label, unit_text
 from lorastudio.ui.widgets.config_controls import (
@@ -60,27 +60,11 @@ from lorastudio.ui.widgets.config_list_controls import (
 
 READ_ONLY = ("model", "data")  # chosen on their own pages
 
-# Section of each field (dotted names); a field's tab comes from its metadata group.
-SECTION_OF = {
-    "model": "source", "data": "source",
-    "fine_tune_type": "adapter", "num_layers": "adapter", "lora_parameters.keys": "adapter",
-    "lora_parameters.rank": "adapter", "lora_parameters.scale": "adapter", "lora_parameters.dropout": "adapter",
-    "learning_rate": "training", "optimizer": "optimisation", "optimizer_config": "optimisation",
-    "lr_schedule": "optimisation", "grad_accumulation_steps": "optimisation",
-    "batch_size": "training", "iters": "training", "epochs": "training", "max_seq_length": "training",
-    "mask_prompt": "training", "grad_checkpoint": "training", "seed": "training", "batching": "training", "sparse_loss": "training",
-    "steps_per_report": "evaluation", "steps_per_eval": "evaluation", "val_batches": "evaluation",
-    "early_stopping_patience": "evaluation", "test": "evaluation", "test_batches": "evaluation",
-    "eval_prompts": "evaluation",
-    "keep_best": "saving", "save_every": "saving", "adapter_path": "saving", "resume_adapter_file": "saving",
-    "chat_feature": "data", "prompt_feature": "data", "completion_feature": "data", "text_feature": "data",
-    "valid_fraction": "data", "test_fraction": "data", "split_seed": "data",
-}
-SECTION_ORDER = ("source", "adapter", "optimisation", "training", "evaluation", "saving", "data", "other")
 TWO_COLUMNS_FROM = 900  # px of form width
 
 
 def section_title(key: str) -> str:
+    """The title of one of the core's ``SECTIONS`` in the interface language (a test checks each has one)."""
     translate = QCoreApplication.translate
     titles = {
         "source": translate("ConfigForm", "Model and data"),
@@ -225,7 +209,7 @@ class ConfigForm(QWidget):
                 layout = self.controls[parent.name].widget.layout()
             else:
                 tab = "basic" if spec.group == "basic" else "advanced"
-                key = (tab, SECTION_OF.get(spec.name, "other"))
+                key = (tab, spec.section)
                 if key not in sections:
                     sections[key] = self._new_section(key[1], boxes[tab])
                 layout = sections[key]
@@ -237,7 +221,7 @@ class ConfigForm(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for tab, title in (("basic", self.tr("Basic")), ("advanced", self.tr("Advanced"))):
-            order = [b for key in SECTION_ORDER for b in boxes[tab] if b.property("section") == key]
+            order = [b for key in SECTIONS for b in boxes[tab] if b.property("section") == key]
             area = QScrollArea()
             area.setWidgetResizable(True)
             area.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -347,7 +331,7 @@ class ConfigForm(QWidget):
 
     def set_error(self, name: str, problems: list[FieldProblem]) -> None:
         """Mark a field's editors and say why under them (the core's reasons); no problems clears."""
-        control, error = self.controls[name], self.errors[name]
+        error = self.errors[name]
         mine = [p for p in problems if p.field == name or p.field.startswith(name + ".")]
         if problems and not mine:  # a rule across fields (e.g. the two split fractions)
             lines = [str(p) for p in problems]

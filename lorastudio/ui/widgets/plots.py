@@ -1,9 +1,9 @@
 """Live training plots (pyqtgraph): loss, throughput, learning rate, peak memory.
 
-``TrainingPlots`` shows one run's ``RunSeries`` and any number of earlier
-runs as dashed overlays; hovering a plot shows the values under the cursor.
-It only draws what it is given: the Train and Runs panels feed it. GUI
-thread.
+``TrainingPlots`` shows one run's ``RunSeries``; hovering a plot shows the
+values under the cursor. It only draws what it is given: the Train panel
+feeds it (the Runs panel's comparison of several runs is ``LossOverlay``,
+built on ``MetricPlot``). GUI thread.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ pg.setConfigOptions(antialias=True)
 
 LIVE_REDRAW_S = 0.4  # while training, the plots are redrawn at most this often
 STAGGER_MS = 12  # between the live redraws of two plots: each gets a paint of its own
-
-OVERLAY_COLORS = ["#8e8e93", "#a2845e", "#5ac8fa", "#ffcc00", "#ff6482", "#63e6e2"]
 
 
 class MetricPlot(pg.PlotWidget):
@@ -198,7 +196,7 @@ def format_value(value: float) -> str:
 
 
 class TrainingPlots(QWidget):
-    """The Train panel's 2x2 grid of plots for one run plus overlays."""
+    """The Train panel's 2x2 grid of plots for one run."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -214,7 +212,6 @@ class TrainingPlots(QWidget):
             grid.addWidget(plot, i // 2, i % 2)
         self._colors = LIGHT
         self.series = RunSeries()
-        self._overlays: list[tuple[str, RunSeries]] = []
         self._pending: list = []  # plots still to draw in the live redraw under way
         self._dirty: set[str] = set()  # plots whose data changed since the last live redraw
         self._last_draw = 0.0  # time.monotonic() of the last live redraw
@@ -274,13 +271,8 @@ class TrainingPlots(QWidget):
             if self._dirty:  # events came in while drawing
                 self._schedule_live_draw()
 
-    def set_overlays(self, overlays: list[tuple[str, RunSeries]]) -> None:
-        self._overlays = list(overlays)
-        self.loss.remove_curves("overlay:")
-        self.redraw()
-
     def redraw(self) -> None:
-        """Every plot at once (a run opened or ended, overlays or colours changed)."""
+        """Every plot at once (a run opened or ended, colours changed)."""
         self._pending = []
         self._dirty.clear()
         self._stagger.stop()
@@ -292,13 +284,6 @@ class TrainingPlots(QWidget):
         c, s = self._colors, self.series
         self.loss.curve("train", self.tr("train"), c.train).setData(s.iterations, s.train_loss)
         self.loss.curve("valid", self.tr("validation"), c.valid, markers=True).setData(s.val_iterations, s.val_loss)
-        for i, (name, other) in enumerate(self._overlays):
-            color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
-            self.loss.curve(f"overlay:{i}", name, color, dashed=True).setData(other.iterations, other.train_loss)
-            if other.val_loss:
-                self.loss.curve(f"overlay:{i}:val", self.tr("{name} (val)").format(name=name), color, markers=True).setData(
-                    other.val_iterations, other.val_loss
-                )
 
     def _draw_speed(self) -> None:
         c, s = self._colors, self.series
