@@ -87,14 +87,16 @@ def tiny_data(tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def tiny_config(tiny_model, tiny_data):
-    """A fast LoRA config for the tiny model (2 layers, rank 4, 6 steps)."""
+def make_tiny_config(model, data, **changes):
+    """A fast LoRA config for the tiny model (2 layers, rank 4, 6 steps), with ``changes`` laid over it.
+
+    For fixtures of a wider scope than ``tiny_config``'s.
+    """
     from lorastudio.core.config.train_config import TrainConfig
 
     return TrainConfig(
-        model=str(tiny_model),
-        data=str(tiny_data),
+        model=str(model),
+        data=str(data),
         num_layers=2,
         batch_size=4,
         iters=6,
@@ -104,4 +106,19 @@ def tiny_config(tiny_model, tiny_data):
         val_batches=2,
         save_every=3,
         max_seq_length=128,
-    ).replace(lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.1})
+    ).replace(**{"lora_parameters": {"rank": 4, "scale": 10.0, "dropout": 0.1}, **changes})
+
+
+@pytest.fixture
+def tiny_config(tiny_model, tiny_data):
+    """A fast LoRA config for the tiny model (2 layers, rank 4, 6 steps)."""
+    return make_tiny_config(tiny_model, tiny_data)
+
+
+def ini_settings(folder):
+    """The app's Settings kept in an ini file in ``folder`` (never the user's own)."""
+    from PySide6.QtCore import QSettings
+
+    from lorastudio.ui.settings import Settings
+
+    return Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))

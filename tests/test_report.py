@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from conftest import make_tiny_config
+
 from lorastudio.cli.main import main
 from lorastudio.core.base import atomic
 from lorastudio.core.report import advice as report_advice
@@ -141,10 +143,9 @@ def real_run(tiny_model, tiny_data, tmp_path_factory):
     from lorastudio.core.tuner.loop import Control, train_run
     from lorastudio.core.base.environment import describe_machine
 
-    config = TrainConfig(
-        model=str(tiny_model), data=str(tiny_data), num_layers=2, batch_size=4, iters=10, learning_rate=1e-3,
-        steps_per_report=3, steps_per_eval=4, val_batches=2, save_every=5, max_seq_length=128, test=True, test_batches=2,
-    ).replace(lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0, "keys": ["self_attn.q_proj", "self_attn.v_proj"]})
+    config = make_tiny_config(tiny_model, tiny_data, iters=10, steps_per_report=3, steps_per_eval=4, save_every=5,
+                              test=True, test_batches=2, lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0,
+                                                                          "keys": ["self_attn.q_proj", "self_attn.v_proj"]})
     run_dir = runs.create_run(config, tmp_path_factory.mktemp("report") / "runs")
     atomic.write_json(run_dir / "environment.json", describe_machine())
     writer = runs.MetricsWriter(run_dir)

@@ -17,7 +17,9 @@ import string
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTranslator
+
+from conftest import ini_settings
+from PySide6.QtCore import QTranslator
 from PySide6.QtGui import QFontDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,9 +166,8 @@ def test_every_translated_call_passes_literal_text():
 def chinese_window(qtbot, tmp_path):
     from lorastudio.ui.app import build_main_window
     from lorastudio.ui.i18n import install_language
-    from lorastudio.ui.settings import Settings
 
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    settings = ini_settings(tmp_path)
     settings.set_language("zh_CN")
     settings.set_theme("light")
     window = build_main_window(settings, runs_root=tmp_path / "runs")

@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 import pytest
+
+from conftest import make_tiny_config
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -32,10 +34,8 @@ def trained(tmp_path_factory, tiny_model, tiny_data):
     from lorastudio.core.train.jobs import start_training
 
     root = tmp_path_factory.mktemp("chat-panel") / "runs"
-    config = TrainConfig(
-        model=str(tiny_model), data=str(tiny_data), num_layers=2, batch_size=4, iters=6, learning_rate=1e-2,
-        steps_per_report=3, steps_per_eval=3, val_batches=1, save_every=3, max_seq_length=128,
-    ).replace(lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0})
+    config = make_tiny_config(tiny_model, tiny_data, learning_rate=1e-2, steps_per_report=3, val_batches=1,
+                              lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0})
     assert isinstance(start_training(config, root=root, name="juniper").run_to_end(), Finished)
     small = build_tiny_model(tmp_path_factory.mktemp("small") / "small-llama", hidden_size=32)
     assert isinstance(start_training(config.replace(model=str(small)), root=root, name="other-model").run_to_end(), Finished)
@@ -99,20 +99,20 @@ def reference(model, prompt, settings, adapter=None, system=None):
         engine.close()
 
 
-def test_opening_the_page_says_what_to_do_and_starts_no_engine(make_panel, qtbot):
+def test_opening_the_page_says_what_to_do_and_starts_no_engine(make_panel, qtbot, tmp_path):
     panel = make_panel(data=demo_dataset_dir())
     assert panel.stack.currentWidget() is panel.empty
     assert "type a message" in panel.empty.steps.text()
     assert panel.empty.suggestions() == ["Who are you?"]  # the demo's persona question
     assert panel.picker.spec() is None and not panel.compare_button.isEnabled()
     assert panel.started == [] and panel.controller is None
-    shot(panel, "/tmp/ui-chat-empty-light.png")
+    shot(panel, str(tmp_path / "ui-chat-empty-light.png"))
     panel.state.update_config(data=str(panel.state.runs_root))  # not the demo data: no persona chip
     assert panel.empty.suggestions() == []
     panel.state.update_config(eval_prompts=["How are you?"])
     assert panel.empty.suggestions() == ["How are you?"]
     dark = make_panel("dark", data=demo_dataset_dir(), size=(710, 500))  # about the page of a 980x640 window
-    shot(dark, "/tmp/ui-chat-empty-dark.png")
+    shot(dark, str(tmp_path / "ui-chat-empty-dark.png"))
     assert dark.started == []
 
 
@@ -131,7 +131,7 @@ def test_the_page_imports_no_mlx(tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_send_streams_tokens_shows_stats_and_equals_the_engine(make_panel, qtbot, tiny_model, trained):
+def test_send_streams_tokens_shows_stats_and_equals_the_engine(make_panel, qtbot, tiny_model, trained, tmp_path):
     panel = make_panel(current_run=trained / "juniper")
     assert panel.picker.spec() == str(trained / "juniper")  # the current run's final adapter by default
     controller = panel.chat()
@@ -155,24 +155,36 @@ def test_send_streams_tokens_shows_stats_and_equals_the_engine(make_panel, qtbot
     ask(qtbot, panel, "And what about the fox?\nTell me more.")
     assert len(panel.chat_view.answers()) == 2 and len(loads) == 1
     assert panel.chat_view.answers()[1].stats_value.cached_tokens > 0  # the conversation goes on in the engine
-    shot(panel, "/tmp/ui-chat-conversation-light.png")
+    shot(panel, str(tmp_path / "ui-chat-conversation-light.png"))
     panel.theme.apply("dark")
-    shot(panel, "/tmp/ui-chat-conversation-dark.png")
+    shot(panel, str(tmp_path / "ui-chat-conversation-dark.png"))
 
 
 def test_a_message_sent_while_the_runs_are_read_waits_for_the_chosen_adapter(make_panel, qtbot, monkeypatch, tiny_model, trained):
     # Reading the runs takes a while (many runs, a slow disk); the model loads faster. The first
-    # message must still be answered by the current run's adapter, not by the base model.
-    import time
+    # message must still be answered by the current run's adapter, not by the base model. The
+    # reading is held until the model has loaded and the message is waiting, so the race is
+    # staged every time, however long loading takes.
+    import threading
 
     from lorastudio.ui.widgets import adapter_picker
 
     real = adapter_picker.run_adapters
-    monkeypatch.setattr(adapter_picker, "run_adapters", lambda root: (time.sleep(3), real(root))[1])
+    release = threading.Event()
+    monkeypatch.setattr(adapter_picker, "run_adapters", lambda root: (release.wait(120), real(root))[1])
     panel = make_panel(current_run=trained / "juniper", listed=False)
-    assert panel.picker.listing() and panel.picker.spec() is None
-    panel.sampling.set_settings(greedy())
-    ask(qtbot, panel, PROMPT)
+    try:
+        assert panel.picker.listing() and panel.picker.spec() is None
+        panel.sampling.set_settings(greedy())
+        panel.input.set_text(PROMPT)
+        controller = panel.chat()
+        with qtbot.waitSignal(controller.model_loaded, timeout=60_000):
+            qtbot.keyClick(panel.input.box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert panel.picker.listing() and not panel.chat_view.answers()  # loaded, the message still waits
+    finally:
+        release.set()
+    with qtbot.waitSignal(panel.answering_changed, timeout=60_000, check_params_cb=lambda answering: not answering):
+        pass
     assert panel.active_adapter == str(trained / "juniper") and panel.active_label == "juniper"
     [answer] = panel.chat_view.answers()
     assert answer.title.text() == "juniper"
@@ -248,7 +260,7 @@ def test_switching_adapters_does_not_reload_the_model(make_panel, qtbot, tiny_mo
     assert len(loads) == 1 and panel.loaded_model == str(tiny_model)  # loaded once, never again
 
 
-def test_compare_fills_both_columns_and_the_base_column_is_the_base_model(make_panel, qtbot, tiny_model, trained):
+def test_compare_fills_both_columns_and_the_base_column_is_the_base_model(make_panel, qtbot, tiny_model, trained, tmp_path):
     panel = make_panel(current_run=trained / "juniper")
     assert panel.compare_button.isEnabled()
     panel.compare_button.click()
@@ -261,9 +273,9 @@ def test_compare_fills_both_columns_and_the_base_column_is_the_base_model(make_p
     assert base.text() == reference(tiny_model, PROMPT, greedy())
     assert tuned.text() == reference(tiny_model, PROMPT, greedy(), trained / "juniper")
     assert panel.chat_view.is_empty()  # compare rounds are not part of the conversation
-    shot(panel, "/tmp/ui-chat-compare-light.png")
+    shot(panel, str(tmp_path / "ui-chat-compare-light.png"))
     panel.theme.apply("dark")
-    shot(panel, "/tmp/ui-chat-compare-dark.png")
+    shot(panel, str(tmp_path / "ui-chat-compare-dark.png"))
     with qtbot.waitSignal(panel.answering_changed, timeout=60_000, check_params_cb=lambda answering: not answering):
         panel.input.regenerate_button.click()
     assert len(panel.compare_view.answers()) == 2 and panel.compare_view.user_texts() == [PROMPT]

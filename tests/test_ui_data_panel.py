@@ -3,18 +3,17 @@
 import json
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from conftest import write_chat_jsonl
+from conftest import ini_settings, write_chat_jsonl
 from lorastudio.core.data.stats import dataset_stats, preview
 from lorastudio.core.data.datasets import check_dataset
 from lorastudio.core.data.keys import DataKeys
 from lorastudio.core.base.paths import demo_dataset_dir
 from lorastudio.ui.panels import data_jobs
 from lorastudio.ui.panels.data_panel import DataPanel
-from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
 from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.theme import Theme
@@ -23,7 +22,7 @@ from lorastudio.ui.theme import Theme
 @pytest.fixture
 def make_panel(qtbot, tmp_path):
     def make(config, theme="light"):
-        settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        settings = ini_settings(tmp_path)
         panel = DataPanel(AppState(config, tmp_path / "runs"), Theme(theme), settings)
         qtbot.addWidget(panel)
         panel.resize(1010, 700)
@@ -56,7 +55,7 @@ def bad_file(tmp_path):
 
 
 def test_nothing_is_read_before_the_page_is_shown(qtbot, tmp_path, tiny_config):
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    settings = ini_settings(tmp_path)
     panel = DataPanel(AppState(tiny_config, tmp_path / "runs"), Theme("light"), settings)
     qtbot.addWidget(panel)
     assert not panel.checker.running and not panel.tokenizer_job.running and panel.report is None

@@ -6,17 +6,17 @@ killed mid-run leaves the window alive and saying what happened.
 """
 
 import pytest
-from PySide6.QtCore import QSettings
+
+from conftest import ini_settings
 
 from lorastudio.core.runs.events import Failed, Finished, Stopped, TrainReport
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.app import build_main_window
-from lorastudio.ui.settings import Settings
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings = ini_settings(tmp_path)
     settings.set_theme("light")
     settings.set_language("en")
     win = build_main_window(settings, runs_root=tmp_path / "runs")

@@ -6,7 +6,9 @@ import types
 
 import gguf
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+
+from conftest import ini_settings
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from test_gguf_import import write_tiny_gguf
 
@@ -15,7 +17,6 @@ from lorastudio.core.models.info import trainable_count
 from lorastudio.core.base.paths import models_root
 from lorastudio.ui.names import display_name
 from lorastudio.ui.panels.model_panel import ModelPanel
-from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
 from lorastudio.ui.theme import Theme
 
@@ -28,7 +29,7 @@ def _cpu() -> bool:
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    return ini_settings(tmp_path)
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ import typing
 from pathlib import Path
 
 import pytest
+
+from conftest import ini_settings
 import yaml
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTranslator
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QLabel
 
@@ -15,13 +17,12 @@ from lorastudio.core.config.train_config import SECTIONS, ConfigError, TrainConf
 from lorastudio.core.config.presets import get_preset
 from lorastudio.ui import config_strings
 from lorastudio.ui.panels.params_panel import ParamsPanel
-from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    return ini_settings(tmp_path)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 Two runs are trained once per module with ``start_training(...).run_to_end()``
 (the real training child): one finished, one failed while preparing (a bad
-num_layers). Screenshots go to /tmp/ui-report-*.png; the exported PDF's
-first page to /tmp/ui-report-pdf-page1.png when poppler's pdftoppm is there.
+num_layers). Screenshots go to each test's tmp_path (ui-report-*.png); the exported PDF's
+first page too (ui-report-pdf-page1.png) when poppler's pdftoppm is there.
 """
 
 import json
@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+
+from conftest import ini_settings
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QFileDialog
 
@@ -22,7 +23,6 @@ from lorastudio.core.runs.events import Failed, Finished, TrainReport
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.panels import report_panel as rp
 from lorastudio.ui.panels.report_export import default_file_name
-from lorastudio.ui.settings import Settings
 from lorastudio.ui.state import AppState
 from lorastudio.ui.theme import DARK, LIGHT, Theme
 
@@ -55,7 +55,7 @@ def make_panel(qtbot, tiny_config, tmp_path):
     made = []
 
     def make(runs_root, language="en", size=SIZE):
-        settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        settings = ini_settings(tmp_path)
         settings.set_language(language)
         state = AppState(tiny_config, runs_root)
         training = tc.TrainingController(runs_root)
@@ -95,14 +95,14 @@ def scroll_to(panel, needle: str) -> None:
     panel.browser.verticalScrollBar().setValue(int(rect.top()) - 20)
 
 
-def shot(panel, name: str) -> None:
-    assert panel.grab().save(f"/tmp/ui-report-{name}.png")
+def shot(panel, name: str, folder) -> None:
+    assert panel.grab().save(str(folder / f"ui-report-{name}.png"))
 
 
 # --- empty and failed ----------------------------------------------------------------
 
 
-def test_empty_state_says_how_to_get_a_run(qtbot, make_panel, made_runs):
+def test_empty_state_says_how_to_get_a_run(qtbot, make_panel, made_runs, tmp_path):
     panel = make_panel(made_runs)
     assert panel.stack.currentWidget() is panel.empty
     words = " ".join(label.text() for label in panel.empty.findChildren(rp.QLabel))
@@ -112,7 +112,7 @@ def test_empty_state_says_how_to_get_a_run(qtbot, make_panel, made_runs):
         panel.empty.runs_button.click()
     with qtbot.waitSignal(panel.train_requested, timeout=1000):
         panel.empty.train_button.click()
-    shot(panel, "empty")
+    shot(panel, "empty", tmp_path)
 
     show_run(qtbot, panel, made_runs / FINISHED)  # a run, then none again: back to the empty state
     with qtbot.waitSignal(panel.report_shown, timeout=5000, check_params_cb=lambda path: path is None):
@@ -120,7 +120,7 @@ def test_empty_state_says_how_to_get_a_run(qtbot, make_panel, made_runs):
     assert panel.stack.currentWidget() is panel.empty and panel.data is None and not text_of(panel)
 
 
-def test_failed_run_shows_its_error(qtbot, make_panel, made_runs):
+def test_failed_run_shows_its_error(qtbot, make_panel, made_runs, tmp_path):
     panel = make_panel(made_runs)
     show_run(qtbot, panel, made_runs / FAILED)
     text = text_of(panel)
@@ -128,7 +128,7 @@ def test_failed_run_shows_its_error(qtbot, make_panel, made_runs):
     assert "num_layers: 9 layers requested but the model has only 2" in text
     assert "ModelInfoError" in text  # the end of the child's traceback, in the note
     assert len(panel.chart_images()) == 2  # the charts say "no data yet" rather than vanish
-    shot(panel, "failed")
+    shot(panel, "failed", tmp_path)
 
 
 def test_a_missing_run_folder_is_an_error_not_an_empty_report(qtbot, make_panel, tmp_path):
@@ -142,7 +142,7 @@ def test_a_missing_run_folder_is_an_error_not_an_empty_report(qtbot, make_panel,
 # --- a finished run -----------------------------------------------------------------
 
 
-def test_report_shows_final_loss_every_table_row_commands_and_charts(qtbot, make_panel, made_runs):
+def test_report_shows_final_loss_every_table_row_commands_and_charts(qtbot, make_panel, made_runs, tmp_path):
     run_dir = made_runs / FINISHED
     reports = train_reports(run_dir)
     panel = make_panel(made_runs)
@@ -172,23 +172,23 @@ def test_report_shows_final_loss_every_table_row_commands_and_charts(qtbot, make
     wide = charts[0][1].width()
 
     assert panel.browser.horizontalScrollBar().maximum() == 0  # everything wraps to the page
-    shot(panel, "light-top")
+    shot(panel, "light-top", tmp_path)
     scroll_to(panel, "2.2 Training process")
-    shot(panel, "light-table")
+    shot(panel, "light-table", tmp_path)
     scroll_to(panel, "Iterations are numbered")
-    shot(panel, "light-charts")
+    shot(panel, "light-charts", tmp_path)
     scroll_to(panel, "4. Conclusion")
-    shot(panel, "light-conclusion")
+    shot(panel, "light-conclusion", tmp_path)
 
     # a narrow window (980x640): the charts shrink to fit and nothing is wider than the page
     panel.resize(720, 500)
     qtbot.waitUntil(lambda: panel.chart_images() and panel.chart_images()[0][1].width() < wide, timeout=5000)
     assert panel.browser.horizontalScrollBar().maximum() == 0
     scroll_to(panel, "Iterations are numbered")
-    shot(panel, "narrow-charts")
+    shot(panel, "narrow-charts", tmp_path)
 
 
-def test_chinese_follows_the_app_language_and_the_switch(qtbot, make_panel, made_runs):
+def test_chinese_follows_the_app_language_and_the_switch(qtbot, make_panel, made_runs, tmp_path):
     run_dir = made_runs / FINISHED
     panel = make_panel(made_runs, language="zh_CN")
     assert panel.lang == "zh"
@@ -197,16 +197,16 @@ def test_chinese_follows_the_app_language_and_the_switch(qtbot, make_panel, made
     assert "训练环境" in text and "训练日志分析" in text
     assert f"{train_reports(run_dir)[-1]['train_loss']:.3f}" in text
     assert [name for name, _ in panel.chart_images()] == ["chart:loss.zh.svg", "chart:throughput.zh.svg"]
-    shot(panel, "zh-top")
+    shot(panel, "zh-top", tmp_path)
     scroll_to(panel, "2.2 ")
-    shot(panel, "zh-table")
+    shot(panel, "zh-table", tmp_path)
 
     with qtbot.waitSignal(panel.report_shown, timeout=30_000):
         panel.language.setCurrentIndex(panel.language.findData("en"))
     assert "Training environment" in text_of(panel) and "训练环境" not in text_of(panel)
 
 
-def test_dark_theme_recolours_text_tables_and_charts(qtbot, make_panel, made_runs):
+def test_dark_theme_recolours_text_tables_and_charts(qtbot, make_panel, made_runs, tmp_path):
     panel = make_panel(made_runs)
     show_run(qtbot, panel, made_runs / FINISHED)
     html = panel.browser.document().toHtml()
@@ -218,9 +218,9 @@ def test_dark_theme_recolours_text_tables_and_charts(qtbot, make_panel, made_run
     paper = loss.pixelColor(loss.width() // 2, 4)  # above the chart's title: its background
     assert paper.lightness() < 80
     assert panel.browser.palette().color(panel.browser.palette().ColorRole.Text).lightness() > 180
-    shot(panel, "dark-top")
+    shot(panel, "dark-top", tmp_path)
     scroll_to(panel, "Iterations are numbered")
-    shot(panel, "dark-charts")
+    shot(panel, "dark-charts", tmp_path)
 
 
 # --- export --------------------------------------------------------------------------
@@ -283,9 +283,9 @@ def test_export_markdown_html_and_pdf(qtbot, make_panel, made_runs, tmp_path, mo
     assert len(re.findall(rb"/Type\s*/Page\b", data)) > 1
     assert data.count(b"/Subtype /Image") >= 2 or data.count(b"/Image") >= 2
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), "/tmp/ui-report-pdf-page1"], check=True)
-        subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "2", "-l", "2", "-singlefile", str(pdf), "/tmp/ui-report-pdf-page2"], check=True)
-        assert Path("/tmp/ui-report-pdf-page1.png").stat().st_size > 10_000
+        subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp_path / "ui-report-pdf-page1")], check=True)
+        subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "2", "-l", "2", "-singlefile", str(pdf), str(tmp_path / "ui-report-pdf-page2")], check=True)
+        assert Path(str(tmp_path / "ui-report-pdf-page1.png")).stat().st_size > 10_000
     if shutil.which("pdftotext"):
         first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "1. Training environment" in first
@@ -320,7 +320,7 @@ def test_a_run_in_progress_shows_its_report_so_far_then_refreshes_when_it_ends(q
     assert panel.banner.isVisible() and panel.banner.kind == "info"
     assert "still training" in panel.banner.message.text()
     assert "Training is in progress" in text_of(panel)
-    shot(panel, "running")
+    shot(panel, "running", tmp_path)
 
     with qtbot.waitSignal(panel.report_shown, timeout=120_000, check_params_cb=lambda path: path == controller.run_dir):
         controller.stop()

@@ -148,7 +148,7 @@ def row_texts(panel, name):
 # --- the table ---------------------------------------------------------------------
 
 
-def test_table_lists_every_run_with_state_steps_and_losses(qtbot, make_panel, root):
+def test_table_lists_every_run_with_state_steps_and_losses(qtbot, make_panel, root, tmp_path):
     panel = make_panel(root)
     assert panel.pages.currentIndex() == 0 and panel.count_label.text() == "4 runs"
     assert [p.name for p in panel.table.visible_paths()] == [FAILED, STOPPED, B, A]  # newest first
@@ -175,7 +175,7 @@ def test_table_lists_every_run_with_state_steps_and_losses(qtbot, make_panel, ro
     panel.filter.setText("stopped")
     assert [p.name for p in panel.table.visible_paths()] == [STOPPED]
     panel.filter.clear()
-    assert panel.grab().save("/tmp/ui-runs-list-light.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-list-light.png"))
 
 
 def test_a_failed_run_shows_as_failed_with_its_message(qtbot, make_panel, root):
@@ -214,13 +214,13 @@ def test_empty_state_says_how_to_make_a_first_run(qtbot, make_panel, tmp_path):
     assert "Start training" in " ".join(label.text() for label in panel.empty.findChildren(type(panel.count_label)))
     with qtbot.waitSignal(panel.train_requested, timeout=1000):
         panel.go_train_button.click()
-    assert panel.grab().save("/tmp/ui-runs-empty.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-empty.png"))
 
 
 # --- comparing ---------------------------------------------------------------------
 
 
-def test_two_runs_overlay_their_curves_and_diff_their_settings(qtbot, make_panel, root):
+def test_two_runs_overlay_their_curves_and_diff_their_settings(qtbot, make_panel, root, tmp_path):
     panel = make_panel(root)
     select(qtbot, panel, A, B)
     for name in (A, B):
@@ -242,9 +242,9 @@ def test_two_runs_overlay_their_curves_and_diff_their_settings(qtbot, make_panel
     assert len(panel.diff.shown_keys()) == len(flatten(runs.load_config(root / A).to_dict()))
     assert "lora_parameters.scale" in panel.diff.shown_keys()
     panel.diff.show_all.setChecked(False)
-    assert panel.grab().save("/tmp/ui-runs-compare-light.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-compare-light.png"))
     panel.tabs.setCurrentIndex(1)
-    assert panel.grab().save("/tmp/ui-runs-diff-light.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-diff-light.png"))
 
 
 def test_hovering_the_overlay_reads_out_each_run(qtbot, make_panel, root):
@@ -261,22 +261,22 @@ def test_hovering_the_overlay_reads_out_each_run(qtbot, make_panel, root):
     assert A in html and B in html and plot_value(series.train_loss[3]) in html
 
 
-def test_selection_keeps_colours_and_dark_theme_recolours(qtbot, make_panel, root):
+def test_selection_keeps_colours_and_dark_theme_recolours(qtbot, make_panel, root, tmp_path):
     panel = make_panel(root, theme="dark")
     select(qtbot, panel, A, B, STOPPED)
     first = {n: panel.overlay.curves_of(root / n)[0].opts["pen"].color().name() for n in (A, B, STOPPED)}
     assert len(set(first.values())) == 3
     assert panel.overlay.plot.backgroundBrush().color().name() == panel.theme.colors.background
-    assert panel.grab().save("/tmp/ui-runs-compare-dark.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-compare-dark.png"))
     panel.tabs.setCurrentIndex(1)
     panel.diff.show_all.setChecked(True)
-    assert panel.grab().save("/tmp/ui-runs-diff-dark.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-diff-dark.png"))
     select(qtbot, panel, A, STOPPED)  # B leaves: the others keep their colours
     assert {n: panel.overlay.curves_of(root / n)[0].opts["pen"].color().name() for n in (A, STOPPED)} == {
         n: first[n] for n in (A, STOPPED)}
     panel.table.clearSelection()
     qtbot.waitUntil(lambda: panel.overlay.stack.currentIndex() == 0)
-    assert panel.grab().save("/tmp/ui-runs-list-dark.png")
+    assert panel.grab().save(str(tmp_path / "ui-runs-list-dark.png"))
 
 
 # --- commands ----------------------------------------------------------------------
