@@ -611,15 +611,21 @@ def _optimizer_options(name: str, value: dict, problems: list[FieldProblem]) -> 
     return out
 
 
+def optimizer_class(name: str):
+    """The MLX optimizer class of an ``optimizer`` value (one of ``OPTIMIZERS``), as mlx_lm.lora maps it."""
+    import mlx.optimizers as optim
+
+    return {"adam": optim.Adam, "adamw": optim.AdamW, "muon": optim.Muon, "sgd": optim.SGD, "adafactor": optim.Adafactor}[name]
+
+
 def _optimizer_arguments(name: str) -> set[str] | None:
     """The keyword arguments an MLX optimizer accepts besides learning_rate."""
     import inspect
 
     try:
-        import mlx.optimizers as optim
+        cls = optimizer_class(name)
     except ImportError:  # validation still works without MLX, just less strictly
         return None
-    cls = {"adam": optim.Adam, "adamw": optim.AdamW, "muon": optim.Muon, "sgd": optim.SGD, "adafactor": optim.Adafactor}[name]
     params = inspect.signature(cls.__init__).parameters
     return {p for p in params if p not in ("self", "learning_rate")}
 

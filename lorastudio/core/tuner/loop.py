@@ -33,7 +33,7 @@ from lorastudio.core.base import atomic
 from lorastudio.core.tuner import resume_state
 
 from lorastudio.core.runs import folder as runs
-from lorastudio.core.config.train_config import TrainConfig, validate_for_training
+from lorastudio.core.config.train_config import TrainConfig, optimizer_class, validate_for_training
 from lorastudio.core.runs.describe import STOP_USER, status
 from lorastudio.core.runs.events import (
     CheckpointSaved,
@@ -124,7 +124,6 @@ def load_datasets(config: TrainConfig, tokenizer):
 
 def build_optimizer(config: TrainConfig):
     """The optimizer and learning rate (or schedule) exactly as mlx_lm.lora builds them."""
-    import mlx.optimizers as optim
     from mlx_lm.tuner.utils import build_schedule
 
     if config.lr_schedule is not None:
@@ -134,8 +133,7 @@ def build_optimizer(config: TrainConfig):
         )
     else:
         lr = config.learning_rate
-    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "muon": optim.Muon, "sgd": optim.SGD, "adafactor": optim.Adafactor}
-    return classes[config.optimizer](learning_rate=lr, **config.optimizer_config.get(config.optimizer, {}))
+    return optimizer_class(config.optimizer)(learning_rate=lr, **config.optimizer_config.get(config.optimizer, {}))
 
 
 def adapter_config(config: TrainConfig, model_path: Path) -> dict:
