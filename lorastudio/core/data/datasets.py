@@ -6,8 +6,9 @@ A dataset is a folder with ``train.jsonl`` (required), ``valid.jsonl`` and
 line and fails late on the rest; ``check_dataset`` reads every line and
 returns a report of all problems with file and line, never raising for bad
 data. Training then uses mlx-lm's own dataset classes (``to_mlx_dataset``), so
-what was checked is what is trained. The record rules live in
-``data_checks.py``. Plain functions, any thread; mlx-lm is imported lazily.
+what was checked is what is trained. The record rules live in ``checks.py``;
+a problem carries its English message and the key and values that say it in
+Chinese (``messages.py``). Plain functions, any thread; mlx-lm is imported lazily.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from types import SimpleNamespace
 from typing import Any, Mapping, Sequence
 
 from lorastudio.core.base import atomic
+from . import messages
 from .checks import FAMILY, check_record, record_format
 from .keys import DataKeys
 from .lines import iter_lines, parse_line
@@ -33,12 +35,31 @@ MAX_PROBLEMS_PER_FILE = 200
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the data; ``line`` is 1-based, None for the whole file."""
+    """One thing wrong with the data; ``line`` is 1-based, None for the whole file.
+
+    ``message`` is the English sentence (the command line prints it); ``key``
+    and ``values`` name it in ``messages.TEXTS`` so that ``text("zh")`` can say
+    it in Chinese. A problem made with a message alone (``key`` "") has no
+    other language and ``text`` returns the message.
+    """
 
     file: str
     line: int | None
     message: str
     severity: str = "error"  # "error" | "warning"
+    key: str = ""
+    values: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs: a tuple keeps the problem hashable
+
+    @classmethod
+    def of(cls, file: str, line: int | None, key: str, severity: str = "error", **values: Any) -> Problem:
+        """The problem ``key`` of ``messages.TEXTS`` with its values, its English message filled in."""
+        return cls(file, line, messages.text(key, "en", **values), severity, key, tuple(values.items()))
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("en" or "zh")."""
+        if lang == "en" or not self.key:
+            return self.message
+        return messages.text(self.key, lang, **dict(self.values))
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -108,9 +129,10 @@ class _Log:
         self.kept: list[Problem] = []
         self.hidden = Counter()  # severity -> count beyond the cap
 
-    def add(self, line: int | None, message: str, severity: str = "error") -> None:
+    def add(self, line: int | None, key: str, severity: str = "error", **values: Any) -> None:
+        """Note the problem ``key`` of ``messages.TEXTS`` at ``line``."""
         if len(self.kept) < self.cap:
-            self.kept.append(Problem(self.name, line, message, severity))
+            self.kept.append(Problem.of(self.name, line, key, severity, **values))
         else:
             self.hidden[severity] += 1
 
@@ -119,8 +141,8 @@ class _Log:
         hidden = sum(self.hidden.values())
         if hidden:
             severity = "error" if self.hidden["error"] else "warning"
-            problems.append(Problem(self.name, None, f"... and {hidden} more problems not shown "
-                                    f"({self.hidden['error']} errors)", severity))
+            problems.append(Problem.of(self.name, None, "file.more_problems", severity, hidden=hidden,
+                                       errors=self.hidden["error"]))
         return problems
 
     def count(self, severity: str) -> int:
@@ -142,30 +164,29 @@ def _read_file(path: Path, name: str, keys: DataKeys, max_line_bytes: int, lenie
     try:
         f = open(path, "rb")
     except OSError as e:
-        log.add(None, f"cannot read: {e.strerror or e}")
+        log.add(None, "file.cannot_read", error=e.strerror or str(e))
         return _FileResult([], [], None, None, log)
     with f:
         try:
             for number, raw, length, start in iter_lines(f, max_line_bytes):
                 if raw is None:
-                    log.add(number, f"line is {length:,} bytes, over the {max_line_bytes:,}-byte limit "
-                                    "(max_line_bytes)")
+                    log.add(number, "line.too_long", length=length, limit=max_line_bytes)
                     continue
                 record = parse_line(raw, number, start, log.add, lenient)
                 if record is None:
                     continue
                 issues = check_record(record, keys)
-                for message, severity in issues:
-                    log.add(number, message, severity)
-                if not any(severity == "error" for _, severity in issues):
+                for key, values, severity in issues:
+                    log.add(number, key, severity, **values)
+                if not any(severity == "error" for _, _, severity in issues):
                     parsed.append((number, record, record_format(record, keys)))
         except OSError as e:  # a disk or network share failing half-way
-            log.add(None, f"cannot read: {e.strerror or e}")
+            log.add(None, "file.cannot_read", error=e.strerror or str(e))
     if not parsed:
         if not log.kept:
-            log.add(None, "the file is empty (no examples)")
+            log.add(None, "file.empty")
         else:
-            log.add(None, "no usable examples in the file")
+            log.add(None, "file.no_usable")
         return _FileResult([], [], None, None, log)
     # mlx-lm picks one dataset class per file from its first line and applies it
     # to every line; name the lines that differ from the file's majority format.
@@ -175,17 +196,14 @@ def _read_file(path: Path, name: str, keys: DataKeys, max_line_bytes: int, lenie
     kept = [(n, r, fmt) for n, r, fmt in parsed if FAMILY[fmt] == family]
     for n, _, fmt in parsed:
         if FAMILY[fmt] != family:
-            log.add(n, f'a "{fmt}" record in a file of "{family}" records ({counts[family]} of the '
-                       f'{len(parsed)} valid records); '
-                       "mlx-lm reads every line of a file in one format")
+            log.add(n, "file.mixed_formats", format=fmt, family=family, count=counts[family], total=len(parsed))
     fmt = "tools" if any(f == "tools" for _, _, f in kept) else family
     return _FileResult([r for _, r, _ in kept], [n for n, _, _ in kept], family, fmt, log)
 
 
 def _split_indices(n: int, valid_fraction: float, test_fraction: float, seed: int) -> dict[str, list[int]]:
     if not (0 <= valid_fraction < 1 and 0 <= test_fraction < 1 and valid_fraction + test_fraction < 1):
-        raise ValueError(f"valid_fraction ({valid_fraction}) and test_fraction ({test_fraction}) "
-                         "must be in [0, 1) with a sum below 1")
+        raise ValueError(messages.text("split.fractions", valid=valid_fraction, test=test_fraction))
     n_valid = math.floor(n * valid_fraction + 0.5)
     n_test = math.floor(n * test_fraction + 0.5)
     # A split asked for gets at least one example, but training keeps at least one.
@@ -224,12 +242,12 @@ def check_dataset(path: str | os.PathLike, keys: DataKeys = DataKeys(), max_line
     path = Path(path).expanduser()
     empty = {name: [] for name in SPLITS}
     if not path.exists():
-        problem = Problem(str(path), None, "does not exist")
+        problem = Problem.of(str(path), None, "path.missing")
         return DatasetReport(str(path), None, [problem], dict(empty), {}, {}, error_count=1)
     if path.is_dir():
         return _check_folder(path, keys, max_line_bytes)
     if not path.is_file():  # a FIFO or a device would block or never end
-        problem = Problem(path.name, None, "is not a regular file")
+        problem = Problem.of(path.name, None, "path.not_file")
         return DatasetReport(str(path), None, [problem], dict(empty), {}, {}, error_count=1)
     return _check_single(path, keys, max_line_bytes, valid_fraction, test_fraction, split_seed)
 
@@ -243,8 +261,11 @@ def _check_folder(path: Path, keys: DataKeys, max_line_bytes: int) -> DatasetRep
     errors = warnings = 0
     if not (path / "train.jsonl").is_file():
         found = sorted(p.name for p in path.glob("*.jsonl"))
-        hint = f" (found: {', '.join(found[:5])})" if found else ""
-        problems.append(Problem(path.name or str(path), None, f"no train.jsonl in the folder{hint}"))
+        name = path.name or str(path)
+        if found:
+            problems.append(Problem.of(name, None, "folder.no_train_found", found=", ".join(found[:5])))
+        else:
+            problems.append(Problem.of(name, None, "folder.no_train"))
         errors += 1
     families: dict[str, str] = {}
     for name in SPLITS:
@@ -260,13 +281,13 @@ def _check_folder(path: Path, keys: DataKeys, max_line_bytes: int) -> DatasetRep
         if result.format:
             formats[name], families[name] = result.format, result.family
     if "train" in files and "valid" not in files:
-        problems.append(Problem(path.name, None, "no valid.jsonl: training runs without validation loss", "warning"))
+        problems.append(Problem.of(path.name, None, "folder.no_valid", "warning"))
         warnings += 1
     base = families.get("train")
     for name, family in families.items():
         if base and family != base:
-            problems.append(Problem(f"{name}.jsonl", None, f'"{formats[name]}" records, but train.jsonl '
-                                    f'has "{formats["train"]}" records', "warning"))
+            problems.append(Problem.of(f"{name}.jsonl", None, "folder.format_differs", "warning",
+                                       format=formats[name], train_format=formats["train"]))
             warnings += 1
     fmt = formats.get("train") or next(iter(formats.values()), None)
     return DatasetReport(str(path), fmt, problems, splits, files, lines, formats, False, errors, warnings)
@@ -279,16 +300,15 @@ def _check_single(path: Path, keys: DataKeys, max_line_bytes: int, valid_fractio
     errors, warnings = result.log.count("error"), result.log.count("warning")
     try:
         indices = _split_indices(len(result.records), valid_fraction, test_fraction, seed)
-    except ValueError as e:
-        problems.append(Problem(path.name, None, str(e)))
+    except ValueError:
+        problems.append(Problem.of(path.name, None, "split.fractions", valid=valid_fraction, test=test_fraction))
         errors += 1
         indices = _split_indices(len(result.records), 0.0, 0.0, seed)
     splits = {name: [result.records[i] for i in idx] for name, idx in indices.items()}
     lines = {name: [result.lines[i] for i in idx] for name, idx in indices.items()}
     if result.records and not splits["valid"]:
-        why = "only one example" if valid_fraction > 0 else "valid_fraction is 0"
-        problems.append(Problem(path.name, None, f"no validation split ({why}): training runs without "
-                                "validation loss", "warning"))
+        key = "split.no_valid_one" if valid_fraction > 0 else "split.no_valid_zero"
+        problems.append(Problem.of(path.name, None, key, "warning"))
         warnings += 1
     files = {name: str(path) for name in SPLITS if splits[name]}
     formats = {name: result.format for name in SPLITS if splits[name] and result.format}

@@ -3,8 +3,9 @@
 mlx-lm opens a data file in text mode (UTF-8 on a Mac, universal newlines)
 and runs ``json.loads`` on every line; everything that makes that fail or
 misread a line is reported here with the line number, through the caller's
-``report(line, message, severity)``. An over-long line is skipped in chunks,
-never held in memory whole. Used by ``datasets.py``; plain functions, any thread.
+``report(line, key, severity, **values)`` with a message key of
+``messages.TEXTS``. An over-long line is skipped in chunks, never held in
+memory whole. Used by ``datasets.py``; plain functions, any thread.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import json
 from typing import BinaryIO, Callable, Iterator
 
-from .checks import json_type
+from .checks import json_kind
 
-#: report(line, message, severity="error")
+#: report(line, key, severity="error", **values)
 Report = Callable[..., None]
 
 _BOM = b"\xef\xbb\xbf"
@@ -56,41 +57,40 @@ def parse_line(raw: bytes, number: int, start: int, report: Report, lenient: boo
     """Decode and parse one line; report and return None when it cannot be used."""
     if number == 1 and raw.startswith(_BOM):
         # Python's json refuses the BOM, so mlx-lm fails on such a file.
-        report(number, "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM",
-               "warning" if lenient else "error")
+        report(number, "line.bom", "warning" if lenient else "error")
         raw = raw[len(_BOM):]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        report(number, f"not valid UTF-8: byte 0x{raw[e.start]:02x} at byte {e.start} of the line "
-                       f"(byte {start + e.start} of the file)")
+        report(number, "line.not_utf8", byte=raw[e.start], at=e.start, offset=start + e.start)
         return None
     if not text.strip():
         # mlx-lm runs json.loads on every line, so it stops at a blank one; a
         # single file is rewritten by write_split, which drops them.
-        report(number, "blank line (remove it: mlx-lm cannot read it)", "warning" if lenient else "error")
+        report(number, "line.blank", "warning" if lenient else "error")
         return None
     if "\r" in text:
         # mlx-lm opens files in text mode, where a lone "\r" ends a line.
-        report(number, f"carriage return (\\r) inside the line at character {text.index(chr(13)) + 1}; "
-                       "mlx-lm reads it as a line break")
+        report(number, "line.carriage_return", column=text.index("\r") + 1)
         return None
     try:
         record = json.loads(text)
     except json.JSONDecodeError as e:
-        hint = " (one example per line)" if e.msg == "Extra data" else ""
-        report(number, f"invalid JSON: {e.msg} at column {e.colno}{hint}")
+        if e.msg == "Extra data":
+            report(number, "json.extra_data", column=e.colno)
+        else:
+            report(number, "json.invalid", json_error=e.msg, column=e.colno)
         return None
     except RecursionError:
-        report(number, "invalid JSON: nested too deeply")
+        report(number, "json.too_deep")
         return None
     if not isinstance(record, dict):
-        report(number, f"expected a JSON object {{...}}, got {json_type(record)}")
+        report(number, "json.not_object", got=json_kind(record))
         return None
     if b"\\u" in raw or b"\\U" in raw:
         try:  # an escaped lone surrogate ("\ud800") parses but cannot be tokenized
             json.dumps(record, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            report(number, "contains an unpaired UTF-16 surrogate escape (\\udXXX)")
+            report(number, "line.surrogate")
             return None
     return record

@@ -14,8 +14,10 @@ its offset the way ``default_loss`` and ``iterate_batches`` in
   its "trained tokens" (ml-explore/mlx-lm PR #1697). ``trained_tokens`` here
   counts real tokens only; ``loss_targets`` is mlx-lm's number, pad included.
 
-The preview (``data_preview.py``) uses the same rules. Plain functions, any
-thread; the tokenizer calls are pure Python and Rust, no MLX arrays.
+The preview (``preview.py``) uses the same rules. Problems carry message keys
+of ``messages.py`` (the app says them in Chinese); ``format_stats`` is the
+command line's English table. Plain functions, any thread; the tokenizer calls
+are pure Python and Rust, no MLX arrays.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class DatasetStats:
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+
+class _NoTokens(ValueError):
+    """An example that tokenizes to nothing: rejected like a failing one, with a sentence of its own."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -136,27 +142,29 @@ def _measure(records: Sequence[dict], numbers: Sequence[int], file: str, tokeniz
     try:
         dataset = to_mlx_dataset(records, tokenizer, keys, mask_prompt)
     except DatasetError as e:
-        problems.append(Problem(file, None, str(e)))
+        problems.append(Problem.of(file, None, "stats.dataset_error", mlx_error=str(e)))
         return lengths, offsets, len(records)
     failed = 0
     for i, record in enumerate(records):
         try:
             tokens, offset = dataset.process(record)
             if not tokens:
-                raise ValueError("the example has no tokens")
+                raise _NoTokens()
         except Exception as e:  # the template may raise anything (jinja, TypeError, KeyError...)
             if _is_global_failure(e):
-                problems.append(Problem(file, None, f"the tokenizer's chat template fails: {_describe(e)}"))
+                problems.append(Problem.of(file, None, "stats.template_fails", error=_describe(e)))
                 return [], [], len(records)
             failed += 1
             if failed <= MAX_PROBLEMS_PER_FILE:
-                problems.append(Problem(file, numbers[i], f"the chat template or tokenizer rejects this "
-                                        f"example: {_describe(e)}"))
+                if isinstance(e, _NoTokens):
+                    problems.append(Problem.of(file, numbers[i], "stats.no_tokens"))
+                else:
+                    problems.append(Problem.of(file, numbers[i], "stats.rejected", error=_describe(e)))
             continue
         lengths.append(len(tokens))
         offsets.append(int(offset))
     if failed > MAX_PROBLEMS_PER_FILE:
-        problems.append(Problem(file, None, f"... and {failed - MAX_PROBLEMS_PER_FILE} more examples rejected"))
+        problems.append(Problem.of(file, None, "stats.more_rejected", count=failed - MAX_PROBLEMS_PER_FILE))
     return lengths, offsets, failed
 
 

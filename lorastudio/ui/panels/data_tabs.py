@@ -3,7 +3,7 @@
 Each tab lays out its widgets and draws what the panel hands it; the panel
 (``data_panel.py``) owns the configuration and the checking, tokenizing
 jobs. The Problems tab reads the lines around a problem itself, in the
-background. GUI thread.
+background, and says the core's problems in the interface language. GUI thread.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lorastudio.ui.i18n import core_language
 from lorastudio.ui.panels import data_jobs
 from lorastudio.ui.widgets.file_lines import FileLinesView
 from lorastudio.ui.widgets.length_histogram import LengthHistogram, StatsTable
@@ -118,11 +119,12 @@ class ProblemsTab(QWidget):
     def _show_location(self, path: str, problem) -> None:
         self.file_path = path
         self.open_button.setEnabled(bool(path))
+        message = problem.text(core_language())
         if problem.line is None:
-            self.where.setText(self.tr("{file} (the whole file): {message}").format(file=problem.file, message=problem.message))
+            self.where.setText(self.tr("{file} (the whole file): {message}").format(file=problem.file, message=message))
         else:
             self.where.setText(self.tr("{file}, line {line}: {message}").format(
-                file=problem.file, line=f"{problem.line:,}", message=problem.message))
+                file=problem.file, line=f"{problem.line:,}", message=message))
 
     def _open_file(self) -> None:
         if self.file_path:

@@ -1,7 +1,8 @@
 """The list of what is wrong with a dataset: one row per problem, errors before warnings.
 
 Each row shows the severity (an icon and a word, coloured), where
-(file and line) and the message; the full message is also the row's
+(file and line) and the message in the interface language (the core's
+English or Chinese, ``Problem.text``); the full message is also the row's
 tooltip. ``problem_selected`` carries the core ``Problem`` of the chosen
 row. GUI thread.
 """
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
+from lorastudio.ui.i18n import core_language
 from lorastudio.ui.theme import LIGHT, Colors
 
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole
@@ -45,14 +47,16 @@ class ProblemList(QTreeWidget):
         style = self.style()
         error_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
         warning_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        lang = core_language()
         for problem in self.problems:
             error = problem.severity == "error"
             where = problem.file if problem.line is None else self.tr("{file}, line {line}").format(
                 file=problem.file, line=f"{problem.line:,}")
-            item = QTreeWidgetItem([self.tr("Error") if error else self.tr("Warning"), where, problem.message])
+            message = problem.text(lang)
+            item = QTreeWidgetItem([self.tr("Error") if error else self.tr("Warning"), where, message])
             item.setIcon(0, error_icon if error else warning_icon)
             item.setData(0, PROBLEM_ROLE, problem)
-            item.setToolTip(2, problem.message)
+            item.setToolTip(2, message)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             self.addTopLevelItem(item)
         self._recolor()
