@@ -1,11 +1,12 @@
 """Training in the child process: events, stop, pause, resume, SIGKILL, the run folder."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from lorastudio.core.runs import folder as runs
-from lorastudio.core.runs.events import CheckpointSaved, Failed, Finished, Paused, Resumed, Started, Stopped, TrainReport, ValReport
+from lorastudio.core.runs.events import CheckpointSaved, Failed, Finished, Paused, Started, Stopped, TrainReport
 from lorastudio.core.train.jobs import resume_training, start_training
 
 
@@ -172,3 +173,35 @@ def test_failed_and_stopped_runs_get_a_report_but_no_evaluation(tiny_config, tmp
             job.stop()
     assert isinstance(job.terminal_event, Stopped)
     assert (job.run_dir / "report.md").is_file() and not (job.run_dir / "evaluation.json").exists()
+
+
+def test_the_dataset_is_checked_once_per_run(tiny_config, tmp_path, monkeypatch):
+    """The parent checks every line before the run is made; the child reads the same files unchecked.
+
+    The child's reading is replayed here in-process: with the run's fingerprint it never calls
+    the record checks; once a file changes, it checks every line again.
+    """
+    from lorastudio.core.data import datasets
+    from lorastudio.core.tuner.loop import data_checked, load_datasets
+    from mlx_lm.utils import load_tokenizer
+
+    job = start_training(tiny_config.replace(iters=2, test=True, test_batches=1), root=tmp_path / "runs")
+    assert isinstance(job.run_to_end(), Finished)
+    config = runs.load_config(job.run_dir)
+    assert runs.read_status(job.run_dir)["data_checked"] and data_checked(job.run_dir, config)
+
+    checked = []
+    real = datasets.check_record
+    monkeypatch.setattr(datasets, "check_record", lambda *a: checked.append(1) or real(*a))
+    tokenizer = load_tokenizer(config.model)
+    trusted = load_datasets(config, tokenizer, trusted=data_checked(job.run_dir, config))
+    assert checked == [] and [len(s) for s in trusted] == [24, 8, 8]
+
+    data = tmp_path / "changed"
+    data.mkdir()
+    for name in ("train", "valid", "test"):
+        (data / f"{name}.jsonl").write_text((Path(config.data) / f"{name}.jsonl").read_text())
+    changed = config.replace(data=str(data))
+    assert not data_checked(job.run_dir, changed)
+    again = load_datasets(changed, tokenizer, trusted=data_checked(job.run_dir, changed))
+    assert len(checked) == 40 and [len(s) for s in again] == [24, 8, 8]

@@ -35,13 +35,13 @@ def read_evaluation(run_dir: Path) -> dict | None:
         return None
 
 
-def _test_losses(engine, config) -> dict:
+def _test_losses(engine, config, run_dir: Path) -> dict:
     """Test loss of the base model and of the adapter (dropout off, as in evaluation)."""
     from mlx_lm.tuner.trainer import evaluate
 
-    from lorastudio.core.tuner.loop import load_datasets
+    from lorastudio.core.tuner.loop import data_checked, load_datasets
 
-    _, _, test_set = load_datasets(config, engine.tokenizer)
+    _, _, test_set = load_datasets(config, engine.tokenizer, trusted=data_checked(run_dir, config))
     if not test_set:
         return {}
 
@@ -91,7 +91,7 @@ def evaluate_run(run_dir: str | Path, status: Callable[..., None] | None = None,
         }
         if config.test:
             say("test_loss")
-            result["test"] = _test_losses(engine, config) or None
+            result["test"] = _test_losses(engine, config, run_dir) or None
         for i, prompt in enumerate(config.eval_prompts, 1):
             say("eval_prompt", f"{i}/{len(config.eval_prompts)}")
             base, tuned = engine.compare(prompt, settings)

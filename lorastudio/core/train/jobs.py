@@ -207,8 +207,12 @@ def start_training(config: TrainConfig, root: str | os.PathLike | None = None, n
 
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
+    from lorastudio.core.data.datasets import fingerprint
+
     used.save(run_dir / runs.CONFIG)
-    runs.write_status(run_dir, "created", source_data=config.data, source_model=config.model)
+    # The data as checked here: the child reads it again without checking every line twice.
+    runs.write_status(run_dir, "created", source_data=config.data, source_model=config.model,
+                      data_checked=fingerprint(used.data))
     return TrainingJob(run_dir)
 
 

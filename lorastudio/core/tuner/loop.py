@@ -101,8 +101,17 @@ class Prepared:
     model_path: Path
 
 
-def load_datasets(config: TrainConfig, tokenizer):
-    """mlx-lm dataset objects for train/valid/test, every line checked first."""
+def data_checked(run_dir: Path, config: TrainConfig) -> bool:
+    """True when the run's data was checked when the run was made and has not changed since."""
+    from lorastudio.core.data.datasets import fingerprint
+
+    recorded = runs.read_status(run_dir).get("data_checked")
+    return bool(recorded) and recorded == fingerprint(config.data)
+
+
+def load_datasets(config: TrainConfig, tokenizer, trusted: bool = False):
+    """mlx-lm dataset objects for train/valid/test, every line checked first (unless ``trusted``:
+    checked already and unchanged, see ``data_checked``)."""
     from mlx_lm.tuner.datasets import CacheDataset
 
     from lorastudio.core.data.datasets import check_dataset, to_mlx_dataset
@@ -110,7 +119,8 @@ def load_datasets(config: TrainConfig, tokenizer):
 
     keys = DataKeys.from_config(config)
     report = check_dataset(
-        config.data, keys, valid_fraction=config.valid_fraction, test_fraction=config.test_fraction, split_seed=config.split_seed
+        config.data, keys, valid_fraction=config.valid_fraction, test_fraction=config.test_fraction,
+        split_seed=config.split_seed, trusted=trusted,
     )
     report.raise_if_errors()
     if config.mask_prompt and report.format == "text":
@@ -165,7 +175,7 @@ def prepare(run_dir: Path, emit: Emit) -> Prepared:
     model_path = resolve_model(config.model, progress=lambda text, frac: emit(Status("download", f"{text} ({frac:.0%})")))
     model, tokenizer, _ = load_model(model_path)
     emit(status("data", config.data))
-    train_set, valid_set, test_set = load_datasets(config, tokenizer)
+    train_set, valid_set, test_set = load_datasets(config, tokenizer, trusted=data_checked(run_dir, config))
     if config.test and not test_set:
         raise TrainingError(f"test: the dataset {config.data} has no test split (add test.jsonl or set test_fraction)")
     # mlx_lm.lora's train_model: seed MLX, freeze, convert to LoRA, then resume weights.

@@ -18,11 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from lorastudio.ui import tasks
 from lorastudio.ui.tasks import Cancelled
-
-# Its old home, for the Data panel's modules until they import it from ``lorastudio.ui.tasks``.
-LatestTask = tasks.LatestTask
 
 # --- tokenizers ----------------------------------------------------------------
 

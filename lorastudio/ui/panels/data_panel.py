@@ -29,6 +29,7 @@ from lorastudio.core.config.train_config import ConfigError
 from lorastudio.core.data.keys import DataKeys
 from lorastudio.ui.panels import data_jobs, data_texts
 from lorastudio.ui.panels.data_tabs import LengthsTab, PreviewTab, ProblemsTab
+from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.data_options import KeyOverrides, SplitControls
 from lorastudio.ui.widgets.dataset_source import DatasetSource, EmptyDataset, dropped_dataset
@@ -59,8 +60,8 @@ class DataPanel(QWidget):
         self._summary_kind = ""
         self.setAcceptDrops(True)
 
-        self.checker, self.tokenizer_job = data_jobs.LatestTask(self), data_jobs.LatestTask(self)
-        self.stats_job, self.preview_job = data_jobs.LatestTask(self), data_jobs.LatestTask(self)
+        self.checker, self.tokenizer_job = LatestTask(self), LatestTask(self)
+        self.stats_job, self.preview_job = LatestTask(self), LatestTask(self)
         self._build()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from lorastudio.ui.i18n import core_language
 from lorastudio.ui.panels import data_jobs
+from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.file_lines import FileLinesView
 from lorastudio.ui.widgets.length_histogram import LengthHistogram, StatsTable
 from lorastudio.ui.widgets.problem_list import ProblemList
@@ -68,7 +69,7 @@ class ProblemsTab(QWidget):
         self.open_button.setEnabled(False)
         self.file_path = ""
         self.problem = None
-        self.lines_job = data_jobs.LatestTask(self)
+        self.lines_job = LatestTask(self)
         self.lines_job.result.connect(self._on_lines)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 4, 0, 0)
