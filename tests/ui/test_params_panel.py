@@ -363,3 +363,52 @@ def test_the_form_follows_a_switch_to_dark(qtbot, panel):
         qtbot.waitUntil(lambda: editor.palette().color(QPalette.ColorRole.Base).name() == DARK.background)
     finally:
         theme.apply("system")
+
+
+@pytest.fixture
+def chinese():
+    from lorastudio.ui.i18n import install_language
+
+    install_language("zh_CN")
+    yield
+    install_language("en")  # translators are global: the next test gets English again
+
+
+def test_in_chinese_the_form_and_a_bad_file_show_the_core_reasons_in_chinese(qtbot, tmp_path, settings, chinese):
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    panel = ParamsPanel(AppState(TrainConfig(model="m", data="d"), tmp_path / "runs"), settings)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 720)
+    panel.show()
+    qtbot.waitExposed(panel)
+    form = panel.form
+
+    type_into(qtbot, form.controls["learning_rate"].widget, "-1e-5")
+    with pytest.raises(ConfigError) as info:
+        TrainConfig().replace(learning_rate=-1e-5)
+    assert form.error_text("learning_rate") == info.value.problems[0].text("zh") == "不能小于 0.0（实际为 -1e-05）"
+    type_into(qtbot, form.controls["lora_parameters.rank"].widget.lineEdit(), "0")
+    assert form.error_text("lora_parameters.rank") == "不能小于 1（实际为 0）"
+    panel.grab().save(str(tmp_path / "params-zh.png"))  # to look at: the reasons under the fields
+
+    # A key inside a field names it, as it is; a YAML slip says where, PyYAML's words translated.
+    options = form.controls["optimizer_config"].widget
+    type_into(qtbot, options, "no_such_option: 1")
+    assert form.error_text("optimizer_config").startswith("optimizer_config.adam.no_such_option：不是 adam 的参数（")
+    type_into(qtbot, options, "weight_decay: [0.1")
+    assert form.error_text("optimizer_config").startswith("第 1 行第 ") and "YAML 无效：此处应为" in form.error_text(
+        "optimizer_config")
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("learning_rate: fast\nlora_parameters: {rank: 0}\niter: 100\nbatch_size: -2\n", encoding="utf-8")
+    assert not panel.load_yaml(bad)
+    details = panel.banner.details.toPlainText().splitlines()
+    assert details == [
+        "learning_rate：必须是数字（实际为 'fast'）",
+        "lora_parameters.rank：不能小于 1（实际为 0）",
+        "iter：未知的键（是不是要写 'iters'？）",
+        "batch_size：不能小于 1（实际为 -2）",
+    ]
+    assert cjk.search(panel.banner.message.text())  # the app's own sentence, through Qt's translator

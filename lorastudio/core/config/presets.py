@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lorastudio.core.config.train_config import ConfigError, TrainConfig, load_yaml, parse_config
+from lorastudio.core.config.train_config import ConfigError, FieldProblem, TrainConfig, load_yaml, parse_config
 from lorastudio.core.base.paths import resources_dir
 
 
@@ -52,7 +52,9 @@ def _read(path: Path) -> Preset:
     data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     values = data.get("config") or {}
     if not isinstance(values, dict):
-        raise ConfigError([], str(path))
+        got = repr(values)
+        raise ConfigError([FieldProblem.of("config", "value.options", got=got if len(got) <= 60 else got[:57] + "...")],
+                          str(path))
     preset = Preset(path.stem, str(data.get("description", "")), values)
     preset.apply()  # a broken preset fails here, loudly, not in a user's form
     return preset

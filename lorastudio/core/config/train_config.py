@@ -10,7 +10,8 @@ a new field is one declaration here. It loads from and saves to YAML that
 (``keep_best``, ``early_stopping_patience``, ``epochs``, split ratios,
 evaluation prompts) are extra keys that mlx-lm ignores.
 
-Validation collects every problem, each naming its field and the reason;
+Validation collects every problem, each naming its field and the reason
+(a key of ``messages.TEXTS`` and its values: English and Chinese);
 unknown keys are reported with a suggestion. Only the rules the metadata
 cannot say (several fields at once, or the outside world) are code. Plain
 Python, any thread.
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from lorastudio.core.config import messages
 
 OPTIMIZERS = ("adam", "adamw", "muon", "sgd", "adafactor")
 FINE_TUNE_TYPES = ("lora", "dora", "full")
@@ -294,9 +297,10 @@ class TrainConfig:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError([FieldProblem("", f"no such file: {path}")], str(path)) from None
+            raise ConfigError([FieldProblem.of("", "file.missing", path=str(path))], str(path)) from None
         except UnicodeDecodeError as exc:
-            raise ConfigError([FieldProblem("", f"not UTF-8 text ({exc.reason} at byte {exc.start})")], str(path)) from None
+            problem = FieldProblem.of("", "file.not_utf8", utf8_error=exc.reason, start=exc.start)
+            raise ConfigError([problem], str(path)) from None
         return parse_config(load_yaml(text, str(path)), str(path))
 
     def replace(self, **changes) -> "TrainConfig":
@@ -326,23 +330,53 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One thing wrong with one field (``field`` is a dotted path, empty for the file)."""
+    """One thing wrong with one field (``field`` is a dotted path, empty for the file).
+
+    ``message`` is the English sentence (the command line prints it); ``key``
+    and ``values`` name it in ``messages.TEXTS`` so that ``text("zh")`` can say
+    it in Chinese. A problem made with a message alone (``key`` "") has no
+    other language and ``text`` returns the message.
+    """
 
     field: str
     message: str
+    key: str = ""
+    values: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs: a tuple keeps the problem hashable
+
+    @classmethod
+    def of(cls, field: str, key: str, **values: Any) -> FieldProblem:
+        """The problem ``key`` of ``messages.TEXTS`` with its values, its English message filled in."""
+        return cls(field, messages.text(key, "en", **values), key, tuple(values.items()))
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("en" or "zh"), without the field."""
+        if lang == "en" or not self.key:
+            return self.message
+        return messages.text(self.key, lang, **dict(self.values))
+
+    def with_field(self, lang: str = "en") -> str:
+        """"field: message" in ``lang`` (the field name as it is); ``str()`` is the English one."""
+        text = self.text(lang)
+        if not self.field:
+            return text
+        return f"{self.field}：{text}" if lang == "zh" else f"{self.field}: {text}"
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
+        return self.with_field("en")
 
 
 class ConfigError(ValueError):
-    """Invalid configuration; ``problems`` lists every field at fault."""
+    """Invalid configuration; ``problems`` lists every field at fault. ``str()`` is English, ``text(lang)`` any."""
 
     def __init__(self, problems: list[FieldProblem], source: str = "config"):
         self.problems = problems
         self.source = source
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s):\n{lines}")
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        """Where the configuration came from, how many problems, and each on a line of its own, in ``lang``."""
+        lines = "".join(f"\n  {p.with_field(lang)}" for p in self.problems)
+        return messages.error_head(self.source, len(self.problems), lang) + lines
 
 
 # ----------------------------------------------------------------------------
@@ -397,25 +431,28 @@ def load_yaml(text: str, source: str = "config") -> dict:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([FieldProblem("", f"{where}invalid YAML: {problem}")], source) from None
+        if mark:
+            found = FieldProblem.of("", "yaml.invalid_at", line=mark.line + 1, column=mark.column + 1, problem=problem)
+        else:
+            found = FieldProblem.of("", "yaml.invalid", problem=problem)
+        raise ConfigError([found], source) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError([FieldProblem("", "the file must hold a mapping of option: value")], source)
+        raise ConfigError([FieldProblem.of("", "yaml.not_mapping")], source)
     return data
 
 
 # ----------------------------------------------------------------------------
 # Parsing and validation
 
-# Keys mlx_lm.lora knows that have no field here, and what to say about them (the
-# outside world: mlx_lm.lora's own options).
+# Keys mlx_lm.lora knows that have no field here, and what to say about them (a key of
+# ``messages.TEXTS``; the outside world: mlx_lm.lora's own options).
 _MLX_ONLY_KEYS = {
     "train": None,  # always true for LoRA Studio; written for mlx_lm.lora
     "config": None,
-    "hf_dataset": "Hugging Face datasets are not supported; point data at a local folder or .jsonl file",
+    "hf_dataset": "key.hf_dataset",
 }
 
 _INVALID = object()
@@ -442,21 +479,23 @@ def _parse_fields(cls, data: dict, prefix: str, problems: list[FieldProblem], li
         if f is None:
             if not prefix and key in _MLX_ONLY_KEYS:
                 if _MLX_ONLY_KEYS[key] and value:
-                    problems.append(FieldProblem(name, _MLX_ONLY_KEYS[key]))
+                    problems.append(FieldProblem.of(name, _MLX_ONLY_KEYS[key]))
                 continue
             if list_keys:
-                problems.append(FieldProblem(name, f"unknown key (expected {', '.join(known)})"))
+                problems.append(FieldProblem.of(name, "key.unknown_expected", known=tuple(known)))
                 continue
             hint = difflib.get_close_matches(str(key), list(known), n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            problems.append(FieldProblem(name, f"unknown key{suggestion}"))
+            if hint:
+                problems.append(FieldProblem.of(name, "key.unknown_hint", hint=hint[0]))
+            else:
+                problems.append(FieldProblem.of(name, "key.unknown"))
             continue
         checked = _check_value(name, f, _types(cls)[key], value, problems)
         if checked is not _INVALID:
             kwargs[key] = checked
     for key, f in known.items():
         if f.metadata.get("required") and key not in data:
-            problems.append(FieldProblem(f"{prefix}{key}", "is required"))
+            problems.append(FieldProblem.of(f"{prefix}{key}", "key.required"))
     return kwargs
 
 
@@ -472,7 +511,7 @@ def _check_value(name: str, f: dataclasses.Field, kind: Any, value: Any, problem
         return None
     if kind is bool:
         if not isinstance(value, bool):
-            problems.append(FieldProblem(name, f"must be true or false (got {_describe(value)})"))
+            problems.append(FieldProblem.of(name, "value.bool", got=_describe(value)))
             return _INVALID
         return value
     if kind in (int, float):
@@ -485,11 +524,11 @@ def _check_value(name: str, f: dataclasses.Field, kind: Any, value: Any, problem
         if meta.get("number_as_text") and _is_number(value):
             value = str(value)
         else:
-            problems.append(FieldProblem(name, f"must be text (got {_describe(value)})"))
+            problems.append(FieldProblem.of(name, "value.text", got=_describe(value)))
             return _INVALID
     choices = meta.get("choices")
     if choices and value.lower() not in choices:
-        problems.append(FieldProblem(name, f"must be one of {', '.join(choices)} (got {_describe(value)})"))
+        problems.append(FieldProblem.of(name, "value.choice", choices=tuple(choices), got=_describe(value)))
         return _INVALID
     return value.lower() if choices else value
 
@@ -502,28 +541,28 @@ def _check_number(name: str, value: Any, kind: type, meta: typing.Mapping, probl
             if isinstance(value, float) and value.is_integer() and not is_bool:
                 value = int(value)
             else:
-                problems.append(FieldProblem(name, f"must be a whole number (got {_describe(value)})"))
+                problems.append(FieldProblem.of(name, "value.whole", got=_describe(value)))
                 return None
     else:
         if is_bool or not isinstance(value, (int, float)):
-            problems.append(FieldProblem(name, f"must be a number (got {_describe(value)})"))
+            problems.append(FieldProblem.of(name, "value.number", got=_describe(value)))
             return None
         value = float(value)
         if not math.isfinite(value):
-            problems.append(FieldProblem(name, f"must be a finite number (got {value})"))
+            problems.append(FieldProblem.of(name, "value.finite", got=value))
             return None
     low, high, above = meta.get("min"), meta.get("max"), meta.get("above")
     if low is not None and value < low:
-        problems.append(FieldProblem(name, f"must be at least {low} (got {value})"))
+        problems.append(FieldProblem.of(name, "value.min", low=low, got=value))
         return None
     if high is not None and value > high:
-        problems.append(FieldProblem(name, f"must be at most {high} (got {value})"))
+        problems.append(FieldProblem.of(name, "value.max", high=high, got=value))
         return None
     if above is not None and value <= above:
-        problems.append(FieldProblem(name, f"must be greater than {above} (got {value})"))
+        problems.append(FieldProblem.of(name, "value.above", above=above, got=value))
         return None
     if meta.get("all") and value != -1 and value < 1:
-        problems.append(FieldProblem(name, f"must be -1 ({meta['all']}) or at least 1 (got {value})"))
+        problems.append(FieldProblem.of(name, "value.all", all=meta["all"], got=value))
         return None
     return value
 
@@ -534,8 +573,8 @@ def _check_list(name: str, kind: Any, optional: bool, meta: typing.Mapping, valu
     non_empty = meta.get("non_empty", False)
     fits = isinstance(value, list) and all(_is_number(item) if numbers else isinstance(item, str) for item in value)
     if not fits or (non_empty and not value):
-        what = "numbers" if numbers else "strings"
-        problems.append(FieldProblem(name, f"must be a {'non-empty ' if non_empty else ''}list of {what} (got {_describe(value)})"))
+        key = f"value.{'non_empty_' if non_empty else ''}{'numbers' if numbers else 'strings'}"
+        problems.append(FieldProblem.of(name, key, got=_describe(value)))
         return _INVALID
     if optional and not value:
         return None  # an empty optional list and none mean the same; one spelling keeps configs comparable
@@ -553,7 +592,8 @@ def _check_mapping(name: str, f: dataclasses.Field, kind: Any, optional: bool, v
         # (an optional sub-configuration: not set).
         return None if optional else f.default_factory()
     if not isinstance(value, dict):
-        problems.append(FieldProblem(name, f"must be {f.metadata.get('expects', 'a mapping')} (got {_describe(value)})"))
+        expects = f.metadata.get("expects", "a mapping")
+        problems.append(FieldProblem.of(name, "value.mapping", expects=expects, got=_describe(value)))
         return _INVALID
     rule = _RULES_IN_CODE.get(name)
     if rule is not None:
@@ -576,9 +616,7 @@ def _peft_alpha(name: str, value: dict, problems: list[FieldProblem]) -> dict:
     rank too); with scale also given, alpha is just an unknown key.
     """
     if "alpha" in value and "scale" not in value:
-        problems.append(
-            FieldProblem(f"{name}.alpha", "mlx-lm uses 'scale' (the multiplier itself, PEFT's alpha / rank), not 'alpha'")
-        )
+        problems.append(FieldProblem.of(f"{name}.alpha", "lora.alpha"))
         value = {k: v for k, v in value.items() if k != "alpha"}
     return value
 
@@ -592,20 +630,19 @@ def _optimizer_options(name: str, value: dict, problems: list[FieldProblem]) -> 
     out = {optimizer: {} for optimizer in OPTIMIZERS}
     for optimizer, options in value.items():
         if optimizer not in OPTIMIZERS:
-            problems.append(FieldProblem(f"{name}.{optimizer}", f"unknown optimizer (expected one of {', '.join(OPTIMIZERS)})"))
+            problems.append(FieldProblem.of(f"{name}.{optimizer}", "optimizer.unknown", optimizers=OPTIMIZERS))
             continue
         if options is None:
             options = {}
         if not isinstance(options, dict):
-            problems.append(FieldProblem(f"{name}.{optimizer}", f"must be a mapping of option: value (got {_describe(options)})"))
+            problems.append(FieldProblem.of(f"{name}.{optimizer}", "value.options", got=_describe(options)))
             continue
         allowed = _optimizer_arguments(optimizer)
         for key in options:
             if allowed is not None and key not in allowed:
+                takes = tuple(sorted(allowed))
                 problems.append(
-                    FieldProblem(
-                        f"{name}.{optimizer}.{key}", f"not an argument of {optimizer} (it takes {', '.join(sorted(allowed))})"
-                    )
+                    FieldProblem.of(f"{name}.{optimizer}.{key}", "optimizer.argument", optimizer=optimizer, arguments=takes)
                 )
         out[optimizer] = dict(options)
     return out
@@ -640,14 +677,14 @@ def _cross_checks(config: TrainConfig) -> list[FieldProblem]:
     # The two split fractions are each bounded by their metadata, but only their sum says
     # whether a single .jsonl file leaves examples to train on.
     if config.valid_fraction + config.test_fraction >= 1.0:
-        problems.append(FieldProblem("valid_fraction", "valid_fraction + test_fraction must leave examples to train on"))
+        problems.append(FieldProblem.of("valid_fraction", "split.no_train"))
     return problems
 
 
 def parse_config(data: dict, source: str = "config") -> TrainConfig:
     """Validate a mapping (from YAML or the form) and build a ``TrainConfig``."""
     if not isinstance(data, dict):
-        raise ConfigError([FieldProblem("", "the configuration must be a mapping of option: value")], source)
+        raise ConfigError([FieldProblem.of("", "config.not_mapping")], source)
     problems: list[FieldProblem] = []
     kwargs = _parse_fields(TrainConfig, data, "", problems)
     config = TrainConfig(**kwargs) if not problems else None
@@ -664,7 +701,7 @@ def validate_for_training(config: TrainConfig) -> list[FieldProblem]:
     for f in dataclasses.fields(TrainConfig):
         reason = f.metadata.get("to_train")
         if reason and not str(getattr(config, f.name) or "").strip():
-            problems.append(FieldProblem(f.name, reason))
+            problems.append(FieldProblem.of(f.name, "value.to_train", reason=reason))
     return problems
 
 

@@ -5,7 +5,8 @@ field. Above it: built-in presets (``core.presets``; a preset keeps the
 model and data), loading and saving YAML that ``mlx_lm.lora -c`` reads too
 (recent files in Settings under "configs"), and the ``mlx_lm.lora`` command
 that runs the same training with mlx-lm itself (``core.mlx_command``). A
-file that does not load shows every problem the core found. GUI thread.
+file that does not load shows every problem the core found, in the
+interface language. GUI thread.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from lorastudio.core.config.train_config import ConfigError, TrainConfig
 from lorastudio.core.config.mlx_command import Note, mlx_lora_command
 from lorastudio.core.config.presets import list_presets
+from lorastudio.ui.i18n import core_language
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_form import ConfigForm
 
@@ -93,7 +95,8 @@ class ParamsPanel(QWidget):
         try:
             presets = list_presets()
         except (ConfigError, OSError) as exc:  # a broken resources folder must not hide the form
-            self.presets_menu.addAction(self.tr("Presets unavailable: {error}").format(error=exc)).setEnabled(False)
+            error = exc.text(core_language()) if isinstance(exc, ConfigError) else exc
+            self.presets_menu.addAction(self.tr("Presets unavailable: {error}").format(error=error)).setEnabled(False)
             return
         for preset in presets:
             action = self.presets_menu.addAction(preset.name)
@@ -148,7 +151,7 @@ class ParamsPanel(QWidget):
             self.banner.show_error(
                 self.tr("{file} was not loaded: {count} problem(s), listed below. Nothing was changed.").format(
                     file=path.name, count=count),
-                "\n".join(str(p) for p in exc.problems))
+                "\n".join(p.with_field(core_language()) for p in exc.problems))
             self.banner.details_button.setChecked(True)  # all of them in sight, not behind a click
             return False
         self.state.set_config(config)

@@ -9,10 +9,11 @@ with a translated title here). Tooltips carry the field's help and unit in
 the interface language.
 
 Each edit goes to ``AppState.update_config`` at once. A value the core
-rejects marks its editor (red border, the core's reason under it) and leaves
-the state as it was; the form follows ``config_changed`` for changes made
-elsewhere (a preset, a model chosen on another page), leaving alone the
-editor being typed in. GUI thread.
+rejects marks its editor (red border, the core's reason under it, in the
+interface language: ``FieldProblem.text``) and leaves the state as it was;
+the form follows ``config_changed`` for changes made elsewhere (a preset, a
+model chosen on another page), leaving alone the editor being typed in.
+GUI thread.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
 from lorastudio.core.config.train_config import SECTIONS, ConfigError, FieldProblem, TrainConfig
 from lorastudio.ui import theme
 from lorastudio.ui.config_strings import help_text, label, unit_text
+from lorastudio.ui.i18n import core_language
 from lorastudio.ui.widgets.config_controls import (
     BoolControl,
     ChoiceControl,
@@ -330,13 +332,19 @@ class ConfigForm(QWidget):
             self._editing = None
 
     def set_error(self, name: str, problems: list[FieldProblem]) -> None:
-        """Mark a field's editors and say why under them (the core's reasons); no problems clears."""
+        """Mark a field's editors and say why under them (the core's reasons, in the interface language).
+
+        No problems clears. A problem of this very field is its reason alone; one of a key
+        inside it, of another field or of the text as a whole names its field (as it is, a
+        YAML key) before the reason.
+        """
         error = self.errors[name]
+        lang = core_language()
         mine = [p for p in problems if p.field == name or p.field.startswith(name + ".")]
-        if problems and not mine:  # a rule across fields (e.g. the two split fractions)
-            lines = [str(p) for p in problems]
+        if problems and not mine:  # a rule across fields (e.g. the two split fractions), a YAML syntax error
+            lines = [p.with_field(lang) for p in problems]
         else:
-            lines = [p.message if p.field == name else str(p) for p in mine]
+            lines = [p.text(lang) if p.field == name else p.with_field(lang) for p in mine]
         error.setText("\n".join(lines))
         error.setVisible(bool(lines))
         mark = self.marks.get(name)
