@@ -216,3 +216,46 @@ def test_switching_back_to_english_restores_the_source_strings(chinese_window):
 def test_a_chinese_font_is_available(qapp):
     families = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
     assert families, "no font with Chinese glyphs: install fonts-noto-cjk (scripts/setup.sh does)"
+
+
+# --- the core's own tables (the bridge: docs/architecture.md, "Languages") -------------------
+
+
+def core_tables() -> dict[str, dict]:
+    """Every table of the core's sentences: a module-level TEXTS (or the report's STRINGS) of key -> (en, zh)."""
+    import importlib
+    import pkgutil
+
+    import lorastudio.core as core
+
+    tables = {}
+    for info in pkgutil.walk_packages(core.__path__, "lorastudio.core."):
+        module = importlib.import_module(info.name)
+        for name in ("TEXTS", "STRINGS"):
+            table = getattr(module, name, None)
+            if isinstance(table, dict) and table and getattr(module, "__name__", "") == info.name:
+                tables[f"{info.name}.{name}"] = table
+    return tables
+
+
+def test_the_core_tables_are_found():
+    found = core_tables()
+    for expected in ("lorastudio.core.runs.describe.TEXTS", "lorastudio.core.data.messages.TEXTS",
+                     "lorastudio.core.report.i18n.STRINGS"):
+        assert expected in found
+
+
+def test_every_core_sentence_is_in_english_and_chinese_with_the_same_placeholders():
+    missing, mismatched = [], []
+    for table_name, table in core_tables().items():
+        for key, pair in table.items():
+            # Both empty is a deliberate blank (a table's corner cell); one empty is a missing translation.
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+                    and bool(pair[0].strip()) == bool(pair[1].strip())):
+                missing.append(f"{table_name}[{key!r}]")
+                continue
+            english, chinese = pair
+            fields = [sorted(f for _, f, _, _ in string.Formatter().parse(text) if f) for text in (english, chinese)]
+            if fields[0] != fields[1]:
+                mismatched.append(f"{table_name}[{key!r}]: {fields[0]} vs {fields[1]}")
+    assert missing == [] and mismatched == []

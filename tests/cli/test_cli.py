@@ -5,7 +5,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -135,7 +134,7 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
 
 def test_import_gguf_command(tiny_model, tmp_path):
     from gguf import GGMLQuantizationType
-    from test_gguf_import import write_tiny_gguf
+    from tiny_gguf import write_tiny_gguf
 
     gguf = tmp_path / "tiny.gguf"
     write_tiny_gguf(tiny_model, gguf, GGMLQuantizationType.Q8_0)

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .keys import DataKeys
 
-from .messages import TYPES
-
 #: (message key, values, severity) with severity "error" or "warning"; datasets.py adds file and line.
 Issue = tuple[str, dict, str]
 
@@ -43,12 +41,6 @@ def json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a value's type, with an article, in English ("a boolean", "an array")."""
-    kind = json_kind(value)
-    return TYPES[kind][0] if kind in TYPES else kind
 
 
 def _issue(key: str, severity: str = "error", **values: Any) -> Issue:
