@@ -10,7 +10,7 @@ import pytest
 from conftest import ini_settings
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from test_gguf_import import write_tiny_gguf
+from tiny_gguf import write_tiny_gguf
 
 from lorastudio.core.config.train_config import TrainConfig
 from lorastudio.core.models.info import trainable_count
@@ -238,7 +238,9 @@ def fake_estimate(monkeypatch, verdict=None, error=None):
         def __init__(self):
             self.verdict = verdict
 
-        def summary(self):
+        def summary(self, lang="en"):
+            if lang == "zh":
+                return f"峰值 1.5 GB / 16 GB（{self.verdict}，批次 {self.batch_size}）"
             return f"peak 1.5 GB of 16 GB ({self.verdict}, batch {self.batch_size})"
 
     def estimate_for_config(config):
@@ -268,6 +270,28 @@ def test_a_failing_estimate_reads_unavailable(make_panel, tiny_model, qtbot, mon
     qtbot.waitUntil(lambda: panel.card.verdict.text() == "Estimate unavailable", timeout=60_000)
     assert "no memory information" in panel.card.verdict.toolTip()
     qtbot.waitUntil(lambda: panel.card.trainable_text().endswith(")"), timeout=30_000)  # the rest is unaffected
+
+
+@pytest.fixture
+def chinese():
+    from lorastudio.ui.i18n import install_language
+
+    install_language("zh_CN")
+    yield
+    install_language("en")  # translators are global: the next test gets English again
+
+
+def test_the_model_page_in_chinese_shows_the_estimate_in_chinese(make_panel, tiny_model, qtbot, chinese):
+    from lorastudio.core.estimate.forecast import estimate_for_config
+
+    panel = make_panel(TrainConfig(model=str(tiny_model), num_layers=2))
+    card = panel.card
+    qtbot.waitUntil(lambda: card.estimate_text.text().startswith("内存估算"), timeout=60_000)
+    text = card.estimate_text.text()
+    # The core's summary in Chinese (the device's speed is measured once and cached: the same numbers).
+    assert text == estimate_for_config(panel.state.config).summary("zh")
+    assert "本机：可用" in text and "每步约" in text and "This machine" not in text and "Memory estimate" not in text
+    assert card.verdict_key() == "fits" and card.verdict.text().endswith("内存充足")  # the card's own label, via Qt
 
 
 def test_recent_models_menu_and_display_names(make_panel, tiny_model, settings, qtbot):

@@ -2,5 +2,5 @@
 described by its metadata (help, limits, form section); YAML that ``mlx_lm.lora -c`` reads;
 presets; the ``mlx_lm.lora`` command line of a config; the difference between two configs.
 
-Owns: ``train_config``, ``presets``, ``mlx_command``, ``diff``. May import: ``base``.
+Owns: ``train_config``, ``presets``, ``mlx_command``, ``diff``, ``messages`` (problems in English and Chinese). May import: ``base``.
 """

@@ -2,5 +2,6 @@
 line), split one file, hand it to mlx-lm, count tokens as training will, preview an example as
 the model sees it.
 
-Owns: ``datasets``, ``checks``, ``lines``, ``stats``, ``preview``. May import: ``base``, ``config``.
+Owns: ``datasets``, ``keys``, ``checks``, ``lines``, ``stats``, ``preview``, ``messages`` (problems in English and
+Chinese). May import: ``base``, ``config``.
 """

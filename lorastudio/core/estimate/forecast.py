@@ -16,9 +16,10 @@ loss computes only those the loss is taken on). The result,
 ``MemoryEstimate``, holds the breakdown in GB (weights, adapters, optimizer
 state, gradients, activations, logits, other transients), the total,
 what this machine gives MLX, a verdict ("fits", "tight", "will not fit") and
-seconds per step. How the numbers are made: ``estimate_memory`` (bytes) and
-``estimate_speed`` (time); how well they match measured peaks:
-``docs/memory.md``. Any thread that may import MLX (the skeleton's lazy arrays
+seconds per step; ``summary(lang)`` says it all in English or Chinese (the
+words, and the notes as keys and values: ``messages``). How the numbers are
+made: ``estimate_memory`` (bytes) and ``estimate_speed`` (time); how well
+they match measured peaks: ``docs/memory.md``. Any thread that may import MLX (the skeleton's lazy arrays
 are built there and never evaluated).
 """
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.estimate.messages import Phrase, text
 
 # Below this share of the usable memory the run fits with room for the estimate's
 # error (within 15% of measured peaks); above it, it is tight.
@@ -55,7 +57,7 @@ class MemoryEstimate:
     batch_size: int
     length: int  # tokens per row of the widest batch, as the model sees them
     mean_length: float
-    lengths_from: str
+    lengths_from: Phrase  # where the batch lengths came from (str() is the English)
     grad_checkpoint: bool
     dtype: str
     weights_gb: float
@@ -71,7 +73,7 @@ class MemoryEstimate:
     seconds_per_step: float | None
     tokens_per_step: float
     device_gflops: float | None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[Phrase, ...] = field(default=())  # each a key of messages.TEXTS and its values
 
     @property
     def total_gb(self) -> float:
@@ -93,29 +95,32 @@ class MemoryEstimate:
             "other": self.other_gb,
         }
 
-    def summary(self) -> str:
-        """A few lines for the command line and the app: breakdown, total, machine, verdict, time."""
-        ckpt = "gradient checkpointing" if self.grad_checkpoint else "no gradient checkpointing"
-        mean = f", mean {self.mean_length:.0f}" if self.mean_length and round(self.mean_length) != self.length else ""
-        parts = " + ".join(f"{name} {_gb(value)}" for name, value in self.breakdown().items())
-        where = {
-            "cpu": "MLX on the CPU: all of the RAM",
-            "metal": f"Metal: about {METAL_WORKING_SET:.0%} of {self.machine_gb:.0f} GB RAM; "
-                     f"tight up to {METAL_LIMIT:.0%}",
-            "cuda": "the GPU's memory",
-        }.get(self.device, "the device's memory")
+    def summary(self, lang: str = "en") -> str:
+        """A few lines for the command line and the app: breakdown, total, machine, verdict, time.
+
+        ``lang``: "en" (what the command line prints) or "zh"; the words are in ``messages.TEXTS``.
+        """
+        mean = ""
+        if self.mean_length and round(self.mean_length) != self.length:
+            mean = text("summary.mean", lang, mean=self.mean_length)
+        parts = " + ".join(f"{text('part.' + name, lang)} {_gb(value)}" for name, value in self.breakdown().items())
+        if self.device == "metal":
+            where = text("where.metal", lang, share=METAL_WORKING_SET, ram=self.machine_gb, limit=METAL_LIMIT)
+        else:
+            where = text(f"where.{self.device}" if self.device in ("cpu", "cuda") else "where.other", lang)
         lines = [
-            f"Memory estimate: batch {self.batch_size} x {self.length} tokens{mean} ({self.lengths_from}), "
-            f"{ckpt}, {self.dtype} weights",
+            text("summary.heading", lang, batch=self.batch_size, length=self.length, mean=mean,
+                 lengths_from=Phrase.given(self.lengths_from),
+                 checkpointing=text("summary.checkpointing" if self.grad_checkpoint else "summary.no_checkpointing", lang),
+                 dtype=self.dtype),
             f"  {parts} = {_gb(self.total_gb)} GB",
-            f"  This machine: {self.usable_gb:.1f} GB usable ({where}) -> {self.verdict}",
+            "  " + text("summary.machine", lang, usable=self.usable_gb, where=where,
+                        verdict=text("verdict." + self.verdict.replace(" ", "_"), lang)),
         ]
         if self.seconds_per_step is not None:
-            lines.append(
-                f"  About {_seconds(self.seconds_per_step)} per step ({self.tokens_per_step:,.0f} tokens; "
-                f"matrix multiplies run at {_gflops(self.device_gflops)} GFLOP/s here)"
-            )
-        lines += [f"  Note: {note}" for note in self.notes]
+            lines.append("  " + text("summary.time", lang, time=_seconds(self.seconds_per_step, lang),
+                                     tokens=self.tokens_per_step, gflops=_gflops(self.device_gflops)))
+        lines += ["  " + text("summary.note", lang, note=Phrase.given(note)) for note in self.notes]
         return "\n".join(lines)
 
 
@@ -127,14 +132,14 @@ def _gflops(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
 
 
-def _seconds(value: float) -> str:
+def _seconds(value: float, lang: str = "en") -> str:
     if value < 1:
-        return f"{value:.2f} s"
+        return text("time.seconds", lang, value=f"{value:.2f}")
     if value < 120:
-        return f"{value:.1f} s"
+        return text("time.seconds", lang, value=f"{value:.1f}")
     if value < 7200:
-        return f"{value / 60:.1f} min"
-    return f"{value / 3600:.1f} h"
+        return text("time.minutes", lang, value=f"{value / 60:.1f}")
+    return text("time.hours", lang, value=f"{value / 3600:.1f}")
 
 
 def verdict_for(total_gb: float, usable_gb: float, limit_gb: float) -> str:
@@ -245,11 +250,13 @@ def _loss_rows(config: TrainConfig, dataset, lengths: list[int], batches: list[l
 
 def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: list[int] | None = None,
                        device: str | None = None, measure_speed: bool = True,
-                       lengths_from: str | None = None, logit_rows: list[int] | None = None) -> MemoryEstimate | None:
+                       lengths_from: Phrase | str | None = None, logit_rows: list[int] | None = None) -> MemoryEstimate | None:
     """The estimate for ``config``'s settings on a model folder or a bare config.json.
 
     ``batch_lengths``: the length the model sees in each batch (default: one
-    batch at ``max_seq_length``, the worst case mlx-lm pads to). ``device``
+    batch at ``max_seq_length``, the worst case mlx-lm pads to);
+    ``lengths_from`` says where they came from (a ``messages.Phrase``, or text
+    shown as it is in every language). ``device``
     overrides this machine's MLX device ("cpu", "metal", "cuda") to predict
     another backend; the time is only given for this machine's own device.
     ``logit_rows``: per batch, the positions the sparse loss computes logits
@@ -265,8 +272,8 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
     notes = []
     if not batch_lengths:
         batch_lengths = [max(1, config.max_seq_length - 1)]
-        lengths_from = lengths_from or "max_seq_length, the longest a batch can be"
-    lengths_from = lengths_from or f"{len(batch_lengths)} batch(es)"
+        lengths_from = lengths_from or Phrase.of("lengths.max_seq_length")
+    lengths_from = Phrase.given(lengths_from or Phrase.of("lengths.batches", count=len(batch_lengths)))
     widest = max(batch_lengths)
     if shape.architecture not in SPARSE_LOSS_MODELS or not logit_rows or len(logit_rows) != len(batch_lengths):
         logit_rows = None
@@ -277,7 +284,7 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
     validation = mem.eval_memory(shape, train, config.batch_size, eval_length, fused_attention=device == "cuda")
     if validation.total > step.total:
         step = validation
-        notes.append("the peak is the validation pass: mlx-lm's evaluate computes the logits of every position")
+        notes.append(Phrase.of("note.validation_peak"))
     usable, limit, machine = machine_memory(device)
     seconds = gflops = None
     if measure_speed and device == here:
@@ -285,13 +292,12 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
         seconds = speed.seconds_per_step(shape, train, config, config.batch_size, batch_lengths, gflops, device,
                                          logit_rows)
     if shape.weights_from == "config.json":
-        notes.append(f"no weight files: weights counted from config.json as {shape.dtype}"
-                     + (f", {shape.quantization}" if shape.quantization else ""))
+        notes.append(Phrase.of("note.config_weights_quantized", dtype=shape.dtype, quantization=shape.quantization)
+                     if shape.quantization else Phrase.of("note.config_weights", dtype=shape.dtype))
     if logit_rows and max(logit_rows) < config.batch_size * widest:
-        notes.append(f"logits only where the loss is taken (sparse loss): at most {max(logit_rows):,} "
-                     f"of {config.batch_size * widest:,} positions")
+        notes.append(Phrase.of("note.sparse_loss", rows=max(logit_rows), positions=config.batch_size * widest))
     if config.fine_tune_type == "full":
-        notes.append("full fine-tuning: gradients and optimizer state cover every trained weight")
+        notes.append(Phrase.of("note.full_fine_tune"))
     gb = 1e9
     return MemoryEstimate(
         model=str(model),
@@ -359,7 +365,7 @@ def estimate_for_config(config: TrainConfig) -> MemoryEstimate | None:
         except Exception:  # noqa: BLE001 - unreadable data or tokenizer: fall back to max_seq_length
             lengths = rows = None
         if lengths:
-            lengths_from = f"from the training data, {len(lengths)} batches"
+            lengths_from = Phrase.of("lengths.data", count=len(lengths))
     try:
         return estimate_for_model(source, config, batch_lengths=lengths, lengths_from=lengths_from, logit_rows=rows)
     except (ModelInfoError, EstimateError, OSError):

@@ -3,7 +3,8 @@
 These functions run on Qt's thread pool through ``lorastudio.ui.tasks.Task``
 and only call the core. They build lazy MLX skeletons on their own thread
 (never evaluated) and hand back plain Python values: dataclasses of numbers
-and strings, dicts. No Qt here.
+and strings, dicts. No Qt here: the core's sentences come back in the
+language the panel passes in (``core_language()``, read on the GUI thread).
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ def readable(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def analyse(model: str, config, parts: tuple[str, ...]) -> dict:
-    """Whatever of "facts" (with the CPU advice), "trainable" and "estimate" is asked for; errors become text."""
+def analyse(model: str, config, parts: tuple[str, ...], lang: str = "en") -> dict:
+    """Whatever of "facts" (with the CPU advice), "trainable" and "estimate" is asked for; errors become text.
+
+    ``lang`` ("en" or "zh"): the language of the estimate's summary.
+    """
     path = Path(model).expanduser()
     out: dict = {}
     if "facts" in parts:
@@ -42,7 +46,7 @@ def analyse(model: str, config, parts: tuple[str, ...]) -> dict:
         except Exception as exc:  # noqa: BLE001 - e.g. more layers than the model has
             out["trainable_error"] = readable(exc)
     if "estimate" in parts:
-        out["estimate"] = memory_estimate(config)
+        out["estimate"] = memory_estimate(config, lang)
     return out
 
 
@@ -55,19 +59,30 @@ def _advice(path: Path) -> str | None:
         return None
 
 
-def memory_estimate(config) -> dict:
-    """``{"verdict", "summary"}``, or ``{"error"}`` when there is no estimate (module missing, failure)."""
+def memory_estimate(config, lang: str = "en") -> dict:
+    """``{"verdict", "summary"}``, or ``{"error"}`` when there is no estimate (module missing, failure).
+
+    The verdict is the core's code ("fits", "tight", "will not fit"); the summary is in ``lang``.
+    """
     try:
         from lorastudio.core.estimate.forecast import estimate_for_config
     except ImportError:
-        return {"error": "the memory estimate is not available in this version"}
+        return {"error": _unavailable(lang)}
     try:
         estimate = estimate_for_config(config)
     except Exception as exc:  # noqa: BLE001 - the card says "estimate unavailable" and why
         return {"error": readable(exc)}
     if estimate is None:
         return {"error": ""}
-    return {"verdict": str(estimate.verdict), "summary": str(estimate.summary())}
+    return {"verdict": str(estimate.verdict), "summary": str(estimate.summary(lang))}
+
+
+def _unavailable(lang: str) -> str:
+    try:
+        from lorastudio.core.estimate.messages import text
+    except ImportError:  # no estimate package at all
+        return "the memory estimate is not available in this version"
+    return text("unavailable", lang)
 
 
 def gguf_preview(path: str) -> dict:

@@ -4,7 +4,8 @@ Choosing a model sets ``config.model`` in the app's state; every other
 panel hears it through ``config_changed``. The card below shows the model's
 facts, the trainable share of the current LoRA settings and the memory
 verdict, recomputed (debounced, in the background, stale results dropped)
-whenever the configuration changes. Long actions (a download, a GGUF
+whenever the configuration changes; the estimate's words are the core's, asked
+for in the interface language. Long actions (a download, a GGUF
 import, the demo model's import, a float32 copy) run one at a time as a
 ``Task`` with a progress bar and a Cancel button. Errors are written into
 the card, never shown as dialogs. GUI thread; the work itself runs on Qt's
@@ -30,6 +31,7 @@ from lorastudio.core.models.loading import (
     resolve_model,
 )
 from lorastudio.core.base.paths import models_root
+from lorastudio.ui.i18n import core_language
 from lorastudio.ui.names import display_name, hf_cache_repo
 from lorastudio.ui.panels import model_jobs
 from lorastudio.ui.tasks import LatestTask, Task
@@ -244,6 +246,7 @@ class ModelPanel(QWidget):
         if not parts or not self._ready:
             return
         config = self.state.config
+        lang = core_language()  # the core's sentences (the estimate) in the interface language, read here
         # The estimate runs apart: a slow estimate must not hold back the facts and the share.
         for group in (tuple(sorted(parts - {"estimate"})), tuple(parts & {"estimate"})):
             if not group:
@@ -252,7 +255,7 @@ class ModelPanel(QWidget):
             for part in group:
                 self._generation[part] += 1
                 tokens[part] = self._generation[part]
-            task = Task(model_jobs.analyse, config.model.strip(), config, group)
+            task = Task(model_jobs.analyse, config.model.strip(), config, group, lang)
             task.failed.connect(self._alive(lambda message, _details: self.card.show_problem(message)))
             self._run(task, lambda out, tokens=tokens, config=config: self._on_analysis(out, tokens, config))
 

@@ -111,8 +111,9 @@ def test_event_lines_are_said_in_both_languages_and_the_ui_shows_the_cores(tiny_
         if isinstance(event, TrainReport) and event.iteration == 3:
             job.stop()
     lines = {lang: [describe_event(e, lang) for e in events] for lang in ("en", "zh")}
-    assert "Stopped after step 3 (stopped by the user); adapter saved." in lines["en"]
-    assert "已在第 3 步后停止（用户停止），适配器已保存。" in lines["zh"]
+    step = job.terminal_event.iteration  # the stop lands before the next step: 3 or 4
+    assert f"Stopped after step {step} (stopped by the user); adapter saved." in lines["en"]
+    assert f"已在第 {step} 步后停止（用户停止），适配器已保存。" in lines["zh"]
     assert any(line.startswith("Loading model ") for line in lines["en"] if line)
     assert any(line.startswith("正在加载模型 ") for line in lines["zh"] if line)
     # a Chinese line for every event that has an English one, and no English sentence left in it
