@@ -5,7 +5,9 @@ MLX arrays and streams are thread-local, so one ``_EngineThread`` builds the
 engine's whole life; the GUI queues commands and hears back through signals
 (queued to the GUI thread) carrying only Python values. ``stop()`` is the one
 call made from the GUI thread directly: the engine's stop flag is
-thread-safe and ends an answer after its current token.
+thread-safe and ends an answer after its current token. A command's error is
+said in the interface language of the moment it was queued (read on the GUI
+thread, ``lorastudio.ui.tasks.error_text``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
+
+from lorastudio.ui.i18n import core_language
+from lorastudio.ui.tasks import error_text
 
 CHAT, BASE, ADAPTER = "chat", "base", "adapter"  # which side an answer belongs to
 
@@ -32,12 +37,12 @@ class _EngineThread(QThread):
             command = self.commands.get()
             if command is None:
                 break
-            name, fn = command
+            name, fn, lang = command
             self.controller.busy_changed.emit(True)
             try:
                 fn()
             except Exception as exc:  # noqa: BLE001 - every failure reaches the window
-                self.controller.error.emit(name, str(exc) or type(exc).__name__, traceback.format_exc())
+                self.controller.error.emit(name, error_text(exc, lang), traceback.format_exc())
             finally:
                 self.controller.busy_changed.emit(False)
         if self.engine is not None:
@@ -65,7 +70,8 @@ class ChatController(QObject):
 
     # --- plumbing ---------------------------------------------------------------
     def _queue(self, name: str, fn) -> None:
-        self._thread.commands.put((name, fn))
+        # The interface language is read here, on the GUI thread; the error is said in it.
+        self._thread.commands.put((name, fn, core_language()))
 
     def _engine(self):
         engine = self._thread.engine

@@ -7,7 +7,10 @@ long jobs (a GGUF import, a dataset's token statistics) stop at their next
 progress report. ``result`` or ``failed`` is emitted exactly once, then
 ``done``. Signals arrive queued on the GUI thread; the function itself must
 not touch widgets, and hands back only Python values (MLX arrays stay on the
-pool thread that made them).
+pool thread that made them). ``failed`` carries the error's message in the
+interface language of the moment the task was made (``error_text``: the
+core's errors that say themselves in Chinese do, see
+``lorastudio.core.base.said``).
 
 ``LatestTask`` (GUI thread) is for work asked for again and again (a list,
 a preview, a report): the newest request wins and older answers are dropped.
@@ -21,6 +24,20 @@ import traceback
 from typing import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from lorastudio.core.base.said import words
+from lorastudio.ui.i18n import core_language
+
+
+def error_text(exc: BaseException, lang: str | None = None) -> str:
+    """What ``exc`` says to people, in ``lang`` ("en" or "zh") or else the interface language.
+
+    A core error that says itself in a language (``lorastudio.core.base.said``)
+    is translated, any other is shown as written. Without ``lang`` the language
+    is read now: call it on the GUI thread, or read ``core_language()`` there
+    first and pass it to a worker.
+    """
+    return words(exc, core_language() if lang is None else lang)
 
 
 class Cancelled(Exception):
@@ -39,6 +56,7 @@ class Task(QObject):
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._cancel = threading.Event()
         self.running = False
+        self._lang = core_language()  # read here, on the GUI thread: the failure is said in it
 
     def start(self) -> "Task":
         self.running = True
@@ -77,7 +95,7 @@ class Task(QObject):
         except Cancelled:
             self._emit(self.cancelled)
         except Exception as exc:  # noqa: BLE001 - every failure reaches the window
-            self._emit(self.failed, str(exc) or type(exc).__name__, traceback.format_exc())
+            self._emit(self.failed, error_text(exc, self._lang), traceback.format_exc())
         else:
             if self._cancel.is_set():
                 self._emit(self.cancelled)

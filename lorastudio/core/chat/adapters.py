@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorastudio.core.base.paths import runs_root
+from lorastudio.core.base.said import Phrase, Said
+from lorastudio.core.chat import messages
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTERS = "adapters.safetensors"
@@ -33,8 +35,10 @@ _NUMBERED = re.compile(r"^(\d{7})_adapters\.safetensors$")
 _ADAPTER_LEAVES = {"lora_a", "lora_b", "m"}
 
 
-class AdapterError(ValueError):
-    """An adapter that cannot be found or does not fit the model, said for a person."""
+class AdapterError(Said, ValueError):
+    """An adapter that cannot be found or does not fit the model, said for a person (in English and Chinese: ``messages``)."""
+
+    table = messages.TABLE
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class AdapterSource:
     run_dir: Path | None = None  # the run it belongs to, when it is one
     iteration: int | None = None  # the step of a numbered checkpoint
     config: dict = field(default_factory=dict, compare=False, hash=False)  # adapter_config.json
+    # The label as words of ``messages`` (said in an error's language); None: ``label`` as it is.
+    label_words: Phrase | str | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def fine_tune_type(self) -> str:
@@ -81,34 +87,46 @@ def _run_of(folder: Path) -> Path | None:
     return None
 
 
-def _label(folder: Path, run_dir: Path | None, iteration: int | None) -> str:
+def _label(folder: Path, run_dir: Path | None, iteration: int | None) -> Phrase | str:
+    """What to call an adapter: a name, or words of ``messages`` (said in the language asked for)."""
     if run_dir is None:
         return folder.name or str(folder)
     if iteration is not None:
-        return f"{run_dir.name} (step {iteration})"
+        return Phrase("label.step", run=run_dir.name, step=iteration)
     if folder != run_dir:
-        return f"{run_dir.name} ({folder.name})"
+        if folder.name == "best":
+            return Phrase("label.best", run=run_dir.name)
+        return Phrase("label.folder", run=run_dir.name, folder=folder.name)
     return run_dir.name
+
+
+def _source(words: Phrase | str, config: Path, weights: Path, run_dir: Path | None, iteration: int | None) -> AdapterSource:
+    return AdapterSource(messages.TABLE.say(words), config, weights, run_dir, iteration, _read_config(config), words)
+
+
+def _words(source: AdapterSource) -> Phrase | str:
+    """The adapter's label as words, for a sentence in any language."""
+    return source.label_words if source.label_words is not None else source.label
 
 
 def _read_config(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise AdapterError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg}); the adapter cannot be used") from None
+        raise AdapterError.say("adapter.bad_json", path=path, line=exc.lineno, error=exc.msg) from None
     except OSError as exc:
-        raise AdapterError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise AdapterError.say("adapter.unreadable", path=path, error=str(exc.strerror or exc)) from None
     if not isinstance(data, dict):
-        raise AdapterError(f"{path} should hold a JSON object (mlx-lm's adapter settings)")
+        raise AdapterError.say("adapter.not_object", path=path)
     kind = data.get("fine_tune_type") or "lora"
     if kind not in ("lora", "dora", "full"):
-        raise AdapterError(f"{path}: fine_tune_type {kind!r} is not lora, dora or full")
+        raise AdapterError.say("adapter.bad_kind", path=path, kind=kind)
     if kind != "full":
         params = data.get("lora_parameters")
         if not isinstance(data.get("num_layers"), int):
-            raise AdapterError(f"{path}: num_layers is missing (mlx-lm needs it to place the adapter)")
+            raise AdapterError.say("adapter.no_num_layers", path=path)
         if not isinstance(params, dict) or "rank" not in params or "scale" not in params:
-            raise AdapterError(f"{path}: lora_parameters with rank and scale are missing (mlx-lm needs them to build the adapter)")
+            raise AdapterError.say("adapter.no_lora_parameters", path=path)
     return data
 
 
@@ -117,28 +135,28 @@ def _from_folder(folder: Path, spec: str) -> AdapterSource:
     config, weights = folder / ADAPTER_CONFIG, folder / ADAPTERS
     if not config.is_file() and not weights.is_file():
         if run_dir == folder:
-            raise AdapterError(f"run {folder.name} has no adapter yet ({weights} is missing): train it first")
-        raise AdapterError(f"{folder} is not an adapter folder: it has no {ADAPTER_CONFIG} and no {ADAPTERS}")
+            raise AdapterError.say("adapter.run_not_trained", run=folder.name, path=weights)
+        raise AdapterError.say("adapter.not_folder", folder=folder)
     if not weights.is_file():
-        raise AdapterError(f"{folder} has {ADAPTER_CONFIG} but no {ADAPTERS}: the adapter was never saved there")
+        raise AdapterError.say("adapter.never_saved", folder=folder)
     if not config.is_file():
-        raise AdapterError(f"{folder} has {ADAPTERS} but no {ADAPTER_CONFIG} (mlx-lm needs it to place the adapter)")
-    return AdapterSource(_label(folder, run_dir, None), config, weights, run_dir, None, _read_config(config))
+        raise AdapterError.say("adapter.no_config", folder=folder)
+    return _source(_label(folder, run_dir, None), config, weights, run_dir, None)
 
 
 def _from_file(path: Path, spec: str) -> AdapterSource:
     if path.name == ADAPTER_CONFIG:
         return _from_folder(path.parent, spec)
     if path.suffix != ".safetensors":
-        raise AdapterError(f"{path} is not an adapter: give a run, an adapter folder or a .safetensors adapter file")
+        raise AdapterError.say("adapter.not_adapter_file", path=path)
     config = path.parent / ADAPTER_CONFIG
     if not config.is_file():
-        raise AdapterError(f"{path} has no {ADAPTER_CONFIG} beside it (mlx-lm needs it to place the adapter)")
+        raise AdapterError.say("adapter.no_config_beside", path=path)
     match = _NUMBERED.match(path.name)
     iteration = int(match.group(1)) if match else None
     run_dir = _run_of(path.parent)
     label = _label(path.parent, run_dir, iteration) if (iteration is not None or path.name == ADAPTERS) else path.name
-    return AdapterSource(label, config, path, run_dir, iteration, _read_config(config))
+    return _source(label, config, path, run_dir, iteration)
 
 
 def _run_checkpoint(run_dir: Path, which: str, spec: str) -> Path:
@@ -146,12 +164,12 @@ def _run_checkpoint(run_dir: Path, which: str, spec: str) -> Path:
     if which in ("best", "final", ""):
         return run_dir / "best" if which == "best" else run_dir
     if not which.isdigit():
-        raise AdapterError(f"{spec}: after @ give best, final or a step number")
+        raise AdapterError.say("adapter.bad_at", spec=spec)
     path = run_dir / f"{int(which):07d}_adapters.safetensors"
     if not path.is_file():
         steps = sorted(int(m.group(1)) for f in run_dir.iterdir() if (m := _NUMBERED.match(f.name)))
-        saved = ", ".join(map(str, steps)) if steps else "none"
-        raise AdapterError(f"run {run_dir.name} has no checkpoint of step {int(which)} (saved steps: {saved})")
+        saved = ", ".join(map(str, steps)) if steps else Phrase("word.none")
+        raise AdapterError.say("adapter.no_step", run=run_dir.name, step=int(which), saved=saved)
     return path
 
 
@@ -159,7 +177,7 @@ def resolve_adapter(spec: str | os.PathLike, root: str | os.PathLike | None = No
     """The adapter that ``spec`` names: a path, or a run name (optionally ``@best`` / ``@N``) under the runs root."""
     text = str(spec).strip()
     if not text:
-        raise AdapterError("no adapter given: name a run or an adapter folder or file")
+        raise AdapterError.say("adapter.none_given")
     runs = runs_root(root)
     candidates = [Path(text).expanduser(), runs / text]
     path = next((c for c in candidates if c.exists()), None)
@@ -169,7 +187,7 @@ def resolve_adapter(spec: str | os.PathLike, root: str | os.PathLike | None = No
         if run_dir is not None:
             path = _run_checkpoint(run_dir, which.strip().lower(), text)
     if path is None:
-        raise AdapterError(f"no adapter at {text}: no such file or folder, and no run named {text} in {runs}")
+        raise AdapterError.say("adapter.not_found", spec=text, runs=runs)
     path = path.resolve()
     return _from_file(path, text) if path.is_file() else _from_folder(path, text)
 
@@ -218,17 +236,15 @@ def _outermost(paths: list[str]) -> list[str]:
     return [p for p in paths if not any(p.startswith(q + ".") for q in chosen if q != p)]
 
 
-def _model_name(model_path: Path | None) -> str:
-    return model_path.name if model_path else "the model"
+def _model_name(model_path: Path | None) -> Phrase | str:
+    return model_path.name if model_path else Phrase("word.the_model")
 
 
-def _mismatch_error(source: AdapterSource, model_path: Path | None, errors: list[str], total: int) -> AdapterError:
-    trained = f" It was trained on {source.trained_on}." if source.trained_on else ""
-    return AdapterError(
-        f"adapter {source.label} ({source.weights_path}) does not fit {_model_name(model_path)}: "
-        f"{len(errors)} of its {total} tensors do not match the model (e.g. {errors[0]}).{trained} "
-        "Choose an adapter trained on this model."
-    )
+def _mismatch_error(source: AdapterSource, model_path: Path | None, errors: list[Phrase], total: int) -> AdapterError:
+    trained = Phrase("adapter.trained_on", model=source.trained_on) if source.trained_on else ""
+    return AdapterError.say("adapter.mismatch", label=_words(source), path=source.weights_path,
+                            model=_model_name(model_path), count=len(errors), total=total, example=errors[0],
+                            trained=trained)
 
 
 def _check(weights: dict, allowed: dict, source: AdapterSource, model_path: Path | None) -> None:
@@ -236,9 +252,9 @@ def _check(weights: dict, allowed: dict, source: AdapterSource, model_path: Path
     errors = []
     for name, w in weights.items():
         if name not in allowed:
-            errors.append(f"{name} is not an adapter parameter of the model")
+            errors.append(Phrase("adapter.not_a_parameter", name=name))
         elif tuple(w.shape) != tuple(allowed[name].shape):
-            errors.append(f"{name} has shape {tuple(w.shape)} in the adapter but {tuple(allowed[name].shape)} in the model")
+            errors.append(Phrase("adapter.shape", name=name, adapter=tuple(w.shape), model=tuple(allowed[name].shape)))
     if errors:
         raise _mismatch_error(source, model_path, errors, len(weights))
 
@@ -249,9 +265,9 @@ def _load_weights(source: AdapterSource) -> dict:
     try:
         weights = mx.load(str(source.weights_path))
     except Exception as exc:  # a truncated or foreign file: MLX raises RuntimeError/ValueError
-        raise AdapterError(f"cannot read the adapter weights {source.weights_path}: {exc}") from None
+        raise AdapterError.say("adapter.unreadable_weights", path=source.weights_path, error=str(exc)) from None
     if not isinstance(weights, dict) or not weights:
-        raise AdapterError(f"{source.weights_path} holds no adapter weights")
+        raise AdapterError.say("adapter.no_weights", path=source.weights_path)
     return weights
 
 
@@ -279,7 +295,8 @@ def attach(model, source: AdapterSource, model_path: Path | None = None) -> Atta
         try:
             linear_to_lora_layers(model, source.config["num_layers"], lora, use_dora=source.fine_tune_type == "dora")
         except (ValueError, KeyError, TypeError) as exc:
-            raise AdapterError(f"adapter {source.label} cannot be applied to {_model_name(model_path)}: {exc}") from None
+            raise AdapterError.say("adapter.cannot_apply", label=_words(source), model=_model_name(model_path),
+                                   error=str(exc)) from None
         finally:
             after = dict(model.named_modules())
             changed = _outermost([k for k, m in before.items() if after.get(k) is not m])

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lorastudio.core.base.said import Phrase, Said
+from lorastudio.core.chat import messages
+
 MODEL_TEMPLATE = "the model's chat template"
 
 
-class ChatTemplateError(ValueError):
-    """A chat template that is missing, does not parse, or fails on a conversation."""
+class ChatTemplateError(Said, ValueError):
+    """A chat template that is missing, does not parse, or fails on a conversation (in English and Chinese: ``messages``)."""
+
+    table = messages.TABLE
 
 
 def load_chat_template(path: str | Path) -> str:
@@ -25,11 +30,11 @@ def load_chat_template(path: str | Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ChatTemplateError(f"chat template file {path} does not exist") from None
+        raise ChatTemplateError.say("template.missing_file", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ChatTemplateError(f"cannot read chat template file {path}: {exc}") from None
+        raise ChatTemplateError.say("template.unreadable", path=path, error=str(exc)) from None
     if not text.strip():
-        raise ChatTemplateError(f"chat template file {path} is empty")
+        raise ChatTemplateError.say("template.empty", path=path)
     return text
 
 
@@ -63,10 +68,7 @@ def render_prompt(
     import jinja2
 
     if template is None and not has_chat_template(tokenizer):
-        raise ChatTemplateError(
-            f"model {model_name} has no chat template: give one (a Jinja template file, "
-            "e.g. lorastudio chat --template FILE)"
-        )
+        raise ChatTemplateError.say("template.none", model=model_name)
     try:
         if template is not None:
             # The Hugging Face tokenizer renders a Jinja string itself (mlx-lm's wrapper may hold a
@@ -76,12 +78,13 @@ def render_prompt(
         else:
             text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     except jinja2.TemplateSyntaxError as exc:
-        raise ChatTemplateError(f"{source} is not valid Jinja: line {exc.lineno}: {exc.message}") from None
+        raise ChatTemplateError.say("template.syntax", source=source, line=exc.lineno, error=exc.message) from None
     except Exception as exc:  # the template raised while rendering (raise_exception, undefined names, ...)
         line = _template_line(exc)
-        where = f" (line {line})" if line else ""
-        raise ChatTemplateError(f"{source} failed on this conversation{where}: {type(exc).__name__}: {exc}") from None
+        where = Phrase("template.where", line=line) if line else ""
+        raise ChatTemplateError.say("template.failed", source=source, where=where, kind=type(exc).__name__,
+                                    error=str(exc)) from None
     if not isinstance(text, str):
-        raise ChatTemplateError(f"{source} did not produce text")
+        raise ChatTemplateError.say("template.no_text", source=source)
     # As mlx_lm.generate does: the template already wrote any special tokens it wants.
     return text, list(tokenizer.encode(text, add_special_tokens=False))

@@ -32,9 +32,12 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from lorastudio.core.base.said import Phrase, Said
+from lorastudio.core.models import messages
 
 Progress = Callable[[str, float], None]
 
@@ -44,8 +47,11 @@ RECORD = "lorastudio-fuse.json"
 _CHECKPOINT_RE = re.compile(r"^(\d{7})_adapters\.safetensors$")
 
 
-class FuseError(ValueError):
-    """An adapter or output folder that cannot be fused; the message names it and says what to do."""
+class FuseError(Said, ValueError):
+    """An adapter or output folder that cannot be fused; the message names it and says what to do
+    (in English and Chinese: ``messages``)."""
+
+    table = messages.TABLE
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,14 @@ class AdapterSource:
     config: Path  # its adapter_config.json
     label: str  # e.g. "run r1 (checkpoint 300)"
     run_dir: Path | None  # the run it belongs to, when it belongs to one
+    # The label as words of ``messages`` (said in the error's language); None: ``label`` as it is.
+    label_words: Phrase | str | None = field(default=None, compare=False, repr=False)
 
     def adapter_config(self) -> dict[str, Any]:
         try:
             return json.loads(self.config.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
-            raise FuseError(f"{self.config}: cannot read the adapter config ({e})") from None
+            raise FuseError.say("fuse.config_unreadable", path=self.config, error=str(e)) from None
 
     def trained_on(self) -> str | None:
         """The model the adapter was trained on, as its adapter_config.json records it."""
@@ -73,37 +81,43 @@ def _is_run(folder: Path) -> bool:
     return (folder / "config.yaml").is_file()
 
 
+def _source(weights: Path, config: Path, words: Phrase | str, run_dir: Path | None) -> AdapterSource:
+    return AdapterSource(weights, config, messages.TABLE.say(words), run_dir, words)
+
+
 def resolve_adapter(adapter: str | os.PathLike) -> AdapterSource:
     """Find the adapter weights and config for a run folder, best/, checkpoint file or adapter folder."""
     path = Path(adapter).expanduser()
     if path.is_file():
         if path.suffix != ".safetensors":
-            raise FuseError(f"{path} is not an adapter: give a run folder, its best/ folder, "
-                            "an adapter folder or a NNNNNNN_adapters.safetensors checkpoint")
+            raise FuseError.say("fuse.not_adapter_file", path=path)
         config = path.parent / ADAPTER_CONFIG
         if not config.is_file():
-            raise FuseError(f"{path}: no {ADAPTER_CONFIG} beside it, so its LoRA layers are unknown "
-                            "(keep the checkpoint in its run folder)")
+            raise FuseError.say("fuse.no_config_beside", path=path)
         run_dir = path.parent if _is_run(path.parent) else None
         m = _CHECKPOINT_RE.match(path.name)
-        what = f"checkpoint {int(m.group(1))}" if m else path.name
-        label = f"run {run_dir.name} ({what})" if run_dir else str(path)
-        return AdapterSource(path, config, label, run_dir)
+        if run_dir is None:
+            words: Phrase | str = str(path)
+        elif m:
+            words = Phrase("label.run_checkpoint", run=run_dir.name, step=int(m.group(1)))
+        else:
+            words = Phrase("label.run_file", run=run_dir.name, file=path.name)
+        return _source(path, config, words, run_dir)
     if not path.is_dir():
-        raise FuseError(f"no adapter at {path} (no such file or folder)")
+        raise FuseError.say("fuse.nothing_at", path=path)
     run_dir = path if _is_run(path) else (path.parent if path.name == "best" and _is_run(path.parent) else None)
     if run_dir is not None:
-        label = f"run {run_dir.name}" + (" (best)" if path.name == "best" and path != run_dir else " (final)")
+        best = path.name == "best" and path != run_dir
+        words = Phrase("label.run_best" if best else "label.run_final", run=run_dir.name)
     else:
-        label = str(path)
+        words = str(path)
     if not (path / ADAPTERS).is_file():
         if run_dir is not None:
-            raise FuseError(f"{label} has no adapter yet ({path / ADAPTERS} is missing): "
-                            "train it first, or pick a numbered checkpoint")
-        raise FuseError(f"{path} is not an adapter folder: {ADAPTERS} is missing")
+            raise FuseError.say("fuse.run_not_trained", label=words, path=path / ADAPTERS)
+        raise FuseError.say("fuse.not_adapter_folder", path=path)
     if not (path / ADAPTER_CONFIG).is_file():
-        raise FuseError(f"{path} has {ADAPTERS} but no {ADAPTER_CONFIG}, so its LoRA layers are unknown")
-    return AdapterSource(path / ADAPTERS, path / ADAPTER_CONFIG, label, run_dir)
+        raise FuseError.say("fuse.no_config", path=path)
+    return _source(path / ADAPTERS, path / ADAPTER_CONFIG, words, run_dir)
 
 
 def checkpoint_numbers(run_dir: Path) -> list[int]:
@@ -124,18 +138,16 @@ def resolve_checkpoint(run_dir: Path, checkpoint: str | int = "final") -> Path:
         return run_dir
     if text == "best":
         if not (run_dir / "best" / ADAPTERS).is_file():
-            raise FuseError(f"run {run_dir.name} has no best adapter (best/ is missing: the run has no "
-                            "validation yet, or keep_best is off); use --checkpoint final or a number")
+            raise FuseError.say("fuse.no_best", run=run_dir.name)
         return run_dir / "best"
     if not text.isdigit():
-        raise FuseError(f"checkpoint {checkpoint!r}: say final, best or a step number")
+        raise FuseError.say("fuse.bad_checkpoint", checkpoint=checkpoint)
     number = int(text)
     path = run_dir / f"{number:07d}_adapters.safetensors"
     if not path.is_file():
         have = checkpoint_numbers(run_dir)
-        listed = ", ".join(map(str, have)) if have else "none"
-        raise FuseError(f"run {run_dir.name} has no checkpoint {number} (checkpoints: {listed}; "
-                        "or use final or best)")
+        listed = ", ".join(map(str, have)) if have else Phrase("word.none")
+        raise FuseError.say("fuse.no_checkpoint", run=run_dir.name, number=number, listed=listed)
     return path
 
 
@@ -158,8 +170,7 @@ def default_out_dir(run_dir: Path, checkpoint: str | int = "final") -> Path:
 def check_out_dir(out_dir: Path) -> None:
     """Refuse an output that exists and is not an empty folder."""
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise FuseError(f"{out_dir} already exists and is not empty: choose a new folder "
-                        "(nothing was overwritten)")
+        raise FuseError.say("fuse.out_exists", path=out_dir)
 
 
 def _load_with_adapter(model_path: Path, source: AdapterSource, report: Progress):
@@ -183,19 +194,19 @@ def _load_with_adapter(model_path: Path, source: AdapterSource, report: Progress
         try:
             load_adapters(model, str(folder))
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
-            raise FuseError(_misfit_message(model_path, source, e)) from None
+            raise _misfit_error(model_path, source, e) from None
     model.eval()
     return model, tokenizer, config
 
 
-def _misfit_message(model_path: Path, source: AdapterSource, error: Exception) -> str:
+def _misfit_error(model_path: Path, source: AdapterSource, error: Exception) -> FuseError:
     lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
     detail = lines[1] if len(lines) > 1 and "incompatible" in lines[0] else (lines[0] if lines else repr(error))
-    more = f" (and {len(lines) - 2} more)" if len(lines) > 2 and "incompatible" in lines[0] else ""
+    more = Phrase("fuse.misfit_more", count=len(lines) - 2) if len(lines) > 2 and "incompatible" in lines[0] else ""
     trained = source.trained_on()
-    hint = f"; it was trained on {trained}" if trained and Path(trained) != model_path else ""
-    return (f"the adapter of {source.label} does not fit the model {model_path}: {detail}{more}{hint}. "
-            "Fuse it into the model it was trained on")
+    hint = Phrase("fuse.misfit_trained", model=trained) if trained and Path(trained) != model_path else ""
+    label = source.label_words if source.label_words is not None else source.label
+    return FuseError.say("fuse.misfit", label=label, model=model_path, detail=detail, more=more, hint=hint)
 
 
 def fuse_model(model, config: dict[str, Any], dequantize: bool = False):

@@ -17,11 +17,15 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from lorastudio.core.base.said import Said
 from lorastudio.core.config.train_config import TrainConfig
+from lorastudio.core.models import messages
 
 
-class ModelInfoError(ValueError):
-    """A config.json that cannot be read or has an architecture mlx-lm lacks."""
+class ModelInfoError(Said, ValueError):
+    """A config.json that cannot be read or has an architecture mlx-lm lacks (in English and Chinese: ``messages``)."""
+
+    table = messages.TABLE
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,15 @@ def read_config(source: str | Path) -> tuple[dict, Path | None]:
     elif path.is_file():
         folder, config_path = (path.parent if list(path.parent.glob("model*.safetensors")) else None), path
     else:
-        raise ModelInfoError(f"{source}: no such file or folder")
+        raise ModelInfoError.say("info.missing", source=str(source))
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelInfoError(f"{path}: config.json is missing") from None
+        raise ModelInfoError.say("info.no_config", path=path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelInfoError(f"{config_path}: not valid JSON ({exc})") from None
+        raise ModelInfoError.say("info.bad_json", path=config_path, error=str(exc)) from None
     if not isinstance(config, dict) or "model_type" not in config:
-        raise ModelInfoError(f"{config_path}: not a model config (no model_type)")
+        raise ModelInfoError.say("info.no_model_type", path=config_path)
     return config, folder
 
 
@@ -142,7 +146,7 @@ def build_skeleton(config: dict, weight_keys: set[str] | None = None):
     try:
         model_class, args_class = _get_classes(config=config)
     except ValueError as exc:
-        raise ModelInfoError(str(exc)) from None
+        raise ModelInfoError.say("info.architecture", mlx_error=str(exc)) from None
     model = model_class(args_class.from_dict(config))
     quantization = config.get("quantization")
     if quantization:
@@ -176,7 +180,7 @@ def apply_fine_tune(model, config: TrainConfig) -> None:
     model.freeze()
     layers = len(model.layers)
     if config.num_layers > layers:
-        raise ModelInfoError(f"num_layers: {config.num_layers} layers requested but the model has only {layers}")
+        raise ModelInfoError.say("info.too_many_layers", requested=config.num_layers, layers=layers)
     if config.fine_tune_type == "full":
         for layer in model.layers[-max(config.num_layers, 0):]:
             layer.unfreeze()
@@ -189,10 +193,7 @@ def apply_fine_tune(model, config: TrainConfig) -> None:
             missing = [k for k in keys if k not in available]
             if missing:
                 sample = sorted(k for k in available if k and "." in k)[:12]
-                raise ModelInfoError(
-                    f"lora_parameters.keys: {', '.join(missing)} not found in the model's layers "
-                    f"(it has e.g. {', '.join(sample)})"
-                )
+                raise ModelInfoError.say("info.keys_not_found", missing=", ".join(missing), sample=", ".join(sample))
         linear_to_lora_layers(model, config.num_layers, config.lora_dict(), use_dora=config.fine_tune_type == "dora")
 
 

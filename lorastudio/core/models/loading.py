@@ -17,6 +17,9 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from lorastudio.core.base.said import Said
+from lorastudio.core.models import messages
+
 # The files mlx-lm itself fetches for a model (mlx_lm.utils.DEFAULT_ALLOW_PATTERNS).
 ALLOW_PATTERNS = ["*.json", "model*.safetensors", "*.py", "tokenizer.model", "*.tiktoken", "tiktoken.model", "*.txt", "*.jsonl", "*.jinja"]
 
@@ -25,8 +28,10 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 Progress = Callable[[str, float], None]
 
 
-class ModelError(ValueError):
-    """A model that cannot be found or loaded, said in a way a user can act on."""
+class ModelError(Said, ValueError):
+    """A model that cannot be found or loaded, said in a way a user can act on (in English and Chinese: ``messages``)."""
+
+    table = messages.TABLE
 
 
 def looks_like_repo_id(text: str) -> bool:
@@ -37,14 +42,14 @@ def check_model_folder(path: Path) -> Path:
     """Make sure ``path`` is an MLX/Hugging Face model folder; return it."""
     if path.is_file():
         if path.suffix.lower() == ".gguf":
-            raise ModelError(f"{path} is a GGUF file: import it first (lorastudio import-gguf {path} OUT)")
+            raise ModelError.say("model.gguf_file", path=path)
         if path.name == "config.json":
-            raise ModelError(f"{path} is only a config.json: training needs the folder with its weights")
-        raise ModelError(f"{path} is a file, not a model folder")
+            raise ModelError.say("model.only_config", path=path)
+        raise ModelError.say("model.a_file", path=path)
     if not (path / "config.json").is_file():
-        raise ModelError(f"{path} is not a model folder: config.json is missing")
+        raise ModelError.say("model.no_config", path=path)
     if not list(path.glob("model*.safetensors")):
-        raise ModelError(f"{path} has no weights: no model*.safetensors file (a PyTorch-only model must be converted with mlx_lm.convert)")
+        raise ModelError.say("model.no_weights", path=path)
     return path
 
 
@@ -67,15 +72,14 @@ def _progress_tqdm(progress: Progress):
 
 
 def _offline_error(repo_id: str) -> ModelError:
-    return ModelError(
-        f"Cannot download {repo_id}: this machine is offline or Hugging Face cannot be reached, "
-        f"and the model is not in the local cache. Download it on a connected machine "
-        f"(or choose a local model folder)."
-    )
+    return ModelError.say("model.offline", repo_id=repo_id)
 
 
-def _hub_errors(repo_id: str, action: str):
-    """A context that turns huggingface_hub's exceptions into one ModelError a user can act on."""
+def _hub_errors(repo_id: str, failed: str):
+    """A context that turns huggingface_hub's exceptions into one ModelError a user can act on.
+
+    ``failed`` is the key of the sentence for any other failure (what was being done failed).
+    """
     import contextlib
 
     from huggingface_hub import errors as hf_errors
@@ -87,13 +91,13 @@ def _hub_errors(repo_id: str, action: str):
         except (hf_errors.OfflineModeIsEnabled, hf_errors.LocalEntryNotFoundError):
             raise _offline_error(repo_id) from None
         except hf_errors.GatedRepoError:
-            raise ModelError(f"{repo_id} is gated on Hugging Face: accept its licence there and log in with `hf auth login`") from None
+            raise ModelError.say("model.gated", repo_id=repo_id) from None
         except hf_errors.RepositoryNotFoundError:
-            raise ModelError(f"{repo_id} does not exist on Hugging Face (or it is private)") from None
+            raise ModelError.say("model.not_on_hub", repo_id=repo_id) from None
         except hf_errors.HfHubHTTPError as exc:
-            raise ModelError(f"{action} {repo_id} failed: {exc}") from None
+            raise ModelError.say(failed, repo_id=repo_id, error=str(exc)) from None
         except OSError as exc:  # connection refused, DNS failure, disk full
-            raise ModelError(f"{action} {repo_id} failed: {exc}") from None
+            raise ModelError.say(failed, repo_id=repo_id, error=str(exc)) from None
 
     return translate()
 
@@ -118,7 +122,7 @@ def download_model(repo_id: str, progress: Progress | None = None, revision: str
     if progress is not None:
         kwargs["tqdm_class"] = _progress_tqdm(progress)
         progress(f"Looking up {repo_id} on Hugging Face", 0.0)
-    with _hub_errors(repo_id, "Downloading"):
+    with _hub_errors(repo_id, "model.download_failed"):
         folder = Path(snapshot_download(repo_id, **kwargs))
     if progress is not None:
         progress(f"Downloaded {repo_id}", 1.0)
@@ -129,13 +133,13 @@ def _local_or_repo(model: str) -> tuple[Path | None, str | None]:
     """``(existing path, None)`` or ``(None, repo id)``; a ModelError for anything else."""
     text = (model or "").strip()
     if not text:
-        raise ModelError("no model chosen: give a model folder or a Hugging Face repo id")
+        raise ModelError.say("model.none_chosen")
     path = Path(text).expanduser()
     if path.exists():
         return path.resolve(), None
     if looks_like_repo_id(text):
         return None, text
-    raise ModelError(f"{text} is neither a folder on this machine nor a Hugging Face repo id (owner/name)")
+    raise ModelError.say("model.unknown", model=text)
 
 
 def resolve_model(model: str, progress: Progress | None = None) -> Path:
@@ -175,7 +179,7 @@ def config_source(model: str) -> Path:
         return cached
     from huggingface_hub import hf_hub_download
 
-    with _hub_errors(repo_id, "Downloading the config.json of"):
+    with _hub_errors(repo_id, "model.config_download_failed"):
         return Path(hf_hub_download(repo_id, "config.json"))
 
 
@@ -187,12 +191,9 @@ def load_model(path: str | Path, adapter_path: str | Path | None = None, lazy: b
     try:
         return load(str(folder), adapter_path=str(adapter_path) if adapter_path else None, lazy=lazy, return_config=True)
     except ValueError as exc:
-        text = str(exc)
-        if "not supported" in text.lower():
-            raise ModelError(f"{folder}: {text}") from None
-        raise ModelError(f"{folder}: {text}") from None
+        raise ModelError.say("model.load_failed", folder=folder, mlx_error=str(exc)) from None
     except (KeyError, FileNotFoundError) as exc:
-        raise ModelError(f"{folder}: could not load ({type(exc).__name__}: {exc})") from None
+        raise ModelError.say("model.load_error", folder=folder, kind=type(exc).__name__, error=str(exc)) from None
 
 
 # ----------------------------------------------------------------------------

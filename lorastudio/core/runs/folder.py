@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lorastudio.core.base import atomic
+from lorastudio.core.base.said import Said
 from lorastudio.core.config.train_config import TrainConfig
 from lorastudio.core.runs.events import Event, Failed, Finished, Stopped, TrainReport, ValReport, from_json
 from lorastudio.core.base.paths import runs_root
+from lorastudio.core.runs import messages
 
 CONFIG = "config.yaml"
 STATUS = "status.json"
@@ -55,8 +57,10 @@ class RunSummary:
     message: str = ""
 
 
-class RunError(ValueError):
-    """A run folder that is missing or not a run."""
+class RunError(Said, ValueError):
+    """A run folder that is missing or not a run (in English and Chinese: ``messages``)."""
+
+    table = messages.TABLE
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -88,7 +92,7 @@ def resolve_run(run: str | os.PathLike, root: str | os.PathLike | None = None) -
     if not candidate.is_dir():
         candidate = runs_root(root) / str(run)
     if not (candidate / CONFIG).is_file():
-        raise RunError(f"no run at {run!s} (looked for {candidate / CONFIG})")
+        raise RunError.say("run.not_found", run=str(run), path=candidate / CONFIG)
     return candidate
 
 
@@ -237,7 +241,7 @@ def delete_run(path: str | os.PathLike, root: str | os.PathLike | None = None) -
     path = resolve_run(path, root)
     status = read_status(path)
     if status.get("state") in ACTIVE_STATES and _alive(status.get("pid")):
-        raise RunError(f"run {path.name} is still training (pid {status['pid']}); stop it first")
+        raise RunError.say("run.still_training", run=path.name, pid=status["pid"])
     shutil.rmtree(path)
 
 
@@ -254,7 +258,7 @@ def adapter_dir(path: Path, which: str = "final") -> Path:
     path = Path(path)
     folder = path / "best" if which == "best" else path
     if not (folder / ADAPTERS).is_file():
-        raise RunError(f"run {path.name} has no {which} adapter yet ({folder / ADAPTERS} is missing)")
+        raise RunError.say("run.no_adapter", run=path.name, which=which, path=folder / ADAPTERS)
     return folder
 
 

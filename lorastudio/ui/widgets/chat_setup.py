@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from lorastudio.core.models.loading import ModelError, check_model_folder
 from lorastudio.ui.names import display_name
+from lorastudio.ui.tasks import error_text
 from lorastudio.ui.widgets.adapter_picker import AdapterPicker
 from lorastudio.ui.widgets.sampling_form import SamplingForm
 
@@ -125,7 +126,7 @@ class ChatSetup(QScrollArea):
         try:
             check_model_folder(Path(folder).expanduser())
         except ModelError as exc:
-            self.problem.emit(str(exc))
+            self.problem.emit(error_text(exc))
             return False
         index = self.model_box.findData(folder)
         if index < 0:
