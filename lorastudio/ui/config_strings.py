@@ -153,6 +153,7 @@ LABELS = (
     QT_TRANSLATE_NOOP("ConfigLabel", "Max sequence length"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Gradient checkpointing"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Gradient accumulation steps"),
+    QT_TRANSLATE_NOOP("ConfigLabel", "Micro batch size"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Mask prompt"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Random seed"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Steps per report"),
@@ -205,6 +206,7 @@ HELP = (
     QT_TRANSLATE_NOOP("ConfigHelp", "Longer examples are truncated to this many tokens."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Recompute activations in the backward pass: less memory, about 30% slower."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Steps whose gradients are summed before one optimizer update."),
+    QT_TRANSLATE_NOOP("ConfigHelp", "Run each batch as micro-batches of this many examples, their gradients summed by token count: the same step as the whole batch, in less memory (activations shrink with the micro-batch). Empty: the whole batch at once."),  # noqa: E501
     QT_TRANSLATE_NOOP("ConfigHelp", "Compute the loss on the answer only, not on the prompt."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Random seed for adapter initialisation, dropout and data order."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Steps between training-loss reports."),

@@ -139,7 +139,7 @@ Peak memory: {memory:.3f} GB</source>
 <context>
     <name>ChatController</name>
     <message>
-        <location filename="../../lorastudio/ui/chat_controller.py" line="+73"/>
+        <location filename="../../lorastudio/ui/chat_controller.py" line="+79"/>
         <source>Load a model first.</source>
         <translation>请先载入模型。</translation>
     </message>
@@ -340,7 +340,7 @@ Peak memory: {memory:.3f} GB</source>
 <context>
     <name>ChatSetup</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/chat_setup.py" line="+54"/>
+        <location filename="../../lorastudio/ui/widgets/chat_setup.py" line="+55"/>
         <source>The base model to talk to</source>
         <translation>要对话的基础模型</translation>
     </message>
@@ -453,7 +453,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigForm</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/config_form.py" line="+70"/>
+        <location filename="../../lorastudio/ui/widgets/config_form.py" line="+72"/>
         <source>Model and data</source>
         <translation>模型和数据</translation>
     </message>
@@ -526,7 +526,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigHelp</name>
     <message>
-        <location filename="../../lorastudio/ui/config_strings.py" line="+193"/>
+        <location filename="../../lorastudio/ui/config_strings.py" line="+194"/>
         <source>Local MLX model folder or Hugging Face repo id.</source>
         <translation>本地 MLX 模型文件夹或 Hugging Face 仓库 ID。</translation>
     </message>
@@ -599,6 +599,11 @@ The model of the current configuration</source>
         <location line="+1"/>
         <source>Steps whose gradients are summed before one optimizer update.</source>
         <translation>每次优化器更新前累加梯度的步数。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run each batch as micro-batches of this many examples, their gradients summed by token count: the same step as the whole batch, in less memory (activations shrink with the micro-batch). Empty: the whole batch at once.</source>
+        <translation>把每个批次分成每份这么多条样本的微批次依次计算，梯度按 token 数加权求和：与整批计算的那一步相同，但占用内存更少（激活值随微批次缩小）。留空：整批一次计算。</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -774,7 +779,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigLabel</name>
     <message>
-        <location line="-100"/>
+        <location line="-102"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -847,6 +852,11 @@ The model of the current configuration</source>
         <location line="+1"/>
         <source>Gradient accumulation steps</source>
         <translation>梯度累积步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Micro batch size</source>
+        <translation>微批次大小</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1022,7 +1032,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigUnit</name>
     <message>
-        <location line="+56"/>
+        <location line="+57"/>
         <source>layers</source>
         <translation>层</translation>
     </message>
@@ -1065,7 +1075,7 @@ The model of the current configuration</source>
 <context>
     <name>DataPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/data_panel.py" line="+71"/>
+        <location filename="../../lorastudio/ui/panels/data_panel.py" line="+72"/>
         <source>Could not check the data: {error}</source>
         <translation>无法检查数据：{error}</translation>
     </message>
@@ -1714,7 +1724,7 @@ longer than every example</source>
 <context>
     <name>LengthsTab</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="+243"/>
+        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="+246"/>
         <source> tokens</source>
         <translation> tokens</translation>
     </message>
@@ -2143,14 +2153,14 @@ longer than every example</source>
 <context>
     <name>ModelPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/model_panel.py" line="+128"/>
+        <location filename="../../lorastudio/ui/panels/model_panel.py" line="+130"/>
         <location line="+22"/>
-        <location line="+164"/>
+        <location line="+165"/>
         <source>Not used: {error}</source>
         <translation>未使用：{error}</translation>
     </message>
     <message>
-        <location line="-181"/>
+        <location line="-182"/>
         <source>Choose a model folder</source>
         <translation>选择模型文件夹</translation>
     </message>
@@ -2190,7 +2200,7 @@ longer than every example</source>
         <translation>正在读取模型的 config.json 和权重文件头…</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+77"/>
         <source>Full fine-tuning of all {total} layers</source>
         <translation>全量微调全部 {total} 层</translation>
     </message>
@@ -2352,7 +2362,7 @@ longer than every example</source>
 <context>
     <name>ParamsPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/params_panel.py" line="+41"/>
+        <location filename="../../lorastudio/ui/panels/params_panel.py" line="+43"/>
         <source>Presets</source>
         <translation>预设</translation>
     </message>
@@ -2412,7 +2422,7 @@ longer than every example</source>
         <translation>将所有选项恢复为默认值（mlx_lm.lora 有的选项采用它的默认值）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Presets unavailable: {error}</source>
         <translation>预设不可用：{error}</translation>
     </message>
@@ -2503,6 +2513,11 @@ longer than every example</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>mlx_lm.lora runs each batch whole, not as micro-batches of {size}: the same steps, in more memory.</source>
+        <translation>mlx_lm.lora 整批计算每个批次，不分成每份 {size} 条的微批次：训练步骤相同，但占用内存更多。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>mlx_lm.lora keeps no best/ adapter (the one with the lowest validation loss).</source>
         <translation>mlx_lm.lora 不保留 best/ 适配器（验证损失最低的那个）。</translation>
     </message>
@@ -2578,7 +2593,7 @@ longer than every example</source>
 <context>
     <name>ProblemList</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/problem_list.py" line="+26"/>
+        <location filename="../../lorastudio/ui/widgets/problem_list.py" line="+28"/>
         <source>Severity</source>
         <translation>严重程度</translation>
     </message>
@@ -2593,12 +2608,12 @@ longer than every example</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>{file}, line {line}</source>
         <translation>{file}，第 {line} 行</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
@@ -2611,7 +2626,7 @@ longer than every example</source>
 <context>
     <name>ProblemsTab</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="-158"/>
+        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="-159"/>
         <source>Open File</source>
         <translation>打开文件</translation>
     </message>
@@ -2641,7 +2656,7 @@ longer than every example</source>
         <translation>无法读取文件：{error}</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>{file} (the whole file): {message}</source>
         <translation>{file}（整个文件）：{message}</translation>
     </message>

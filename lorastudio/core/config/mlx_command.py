@@ -172,6 +172,12 @@ def notes_for(config: TrainConfig) -> list[Note]:
             "mlx_lm.lora makes its batches the mlx-lm way, not with LoRA Studio's {batching} batching.",
             {"batching": config.batching},
         ))
+    if config.micro_batch_size and config.micro_batch_size < config.batch_size:
+        notes.append(Note(
+            "micro_batch",
+            "mlx_lm.lora runs each batch whole, not as micro-batches of {size}: the same steps, in more memory.",
+            {"size": config.micro_batch_size},
+        ))
     if config.keep_best:
         notes.append(Note("keep_best", "mlx_lm.lora keeps no best/ adapter (lowest validation loss)."))
     if config.early_stopping_patience:

@@ -194,6 +194,15 @@ class TrainConfig:
     grad_accumulation_steps: int = _f(
         1, "Steps whose gradients are summed before one optimizer update.", section="optimisation", unit="steps", min=1
     )
+    micro_batch_size: int | None = _f(
+        None,
+        "Run each batch as micro-batches of this many examples, their gradients summed by token count: "
+        "the same step as the whole batch, in less memory (activations shrink with the micro-batch). "
+        "Empty: the whole batch at once.",
+        section="optimisation",
+        unit="examples",
+        min=1,
+    )
     mask_prompt: bool = _f(False, "Compute the loss on the answer only, not on the prompt.", section="training", group="basic")
     seed: int = _f(0, "Random seed for adapter initialisation, dropout and data order.", section="training", min=0)
     # --- reporting, evaluation and saving ----------------------------------

@@ -43,6 +43,15 @@ class Batch:
     # loss, padded, and their weights (1 real, 0 padding); None otherwise.
     loss_index: object = None
     loss_weight: object = None
+    # With micro-batching: the batch as consecutive micro-batches of rows (each padded on its own;
+    # ``tokens`` and ``lengths`` are then None), whose gradients the step sums token-weighted.
+    parts: list | None = None
+
+    def inputs(self) -> tuple:
+        """The arrays the loss takes: tokens, lengths (and the loss positions with a sparse loss)."""
+        if self.loss_index is None:
+            return (self.tokens, self.lengths)
+        return (self.tokens, self.lengths, self.loss_index, self.loss_weight)
 
 
 class BatchStream:
@@ -78,6 +87,7 @@ class BatchStream:
         self.epoch = 0
         self.truncated_rows = 0
         self.loss_index_multiple = 0  # > 0: batches carry loss positions for the sparse loss
+        self.micro_batch_size = 0  # > 0 and below the batch size: batches come in parts of this many rows
 
     def __len__(self) -> int:
         return len(self.batch_indices)
@@ -89,7 +99,14 @@ class BatchStream:
             self.epoch += 1
         indices = self.batch_indices[self.permutation[self.position]]
         self.position += 1
-        return make_batch([self.dataset[j] for j in indices], self.max_seq_length, self, self.pad_to, self.loss_index_multiple)
+        items = [self.dataset[j] for j in indices]
+        size = self.micro_batch_size
+        if not size or size >= len(items):
+            return make_batch(items, self.max_seq_length, self, self.pad_to, self.loss_index_multiple)
+        parts = [make_batch(items[i : i + size], self.max_seq_length, self, self.pad_to, self.loss_index_multiple)
+                 for i in range(0, len(items), size)]
+        return Batch(tokens=None, lengths=None, real_tokens=sum(p.real_tokens for p in parts),
+                     computed_tokens=sum(p.computed_tokens for p in parts), parts=parts)
 
     # --- state for exact resume -------------------------------------------------
     def state(self) -> dict:

@@ -264,6 +264,9 @@ class _Training:
         self.loss_value_and_grad = nn.value_and_grad(self.model, sparse or default_loss)
         self.state = [self.model.state, self.optimizer.state, mx.random.state]
         self.step = self._compiled_step()
+        self.stream.micro_batch_size = getattr(self.cfg, "micro_batch_size", None) or 0
+        if self.stream.micro_batch_size:
+            self.micro_step, self.apply_step = self._compiled_micro_steps()
 
     def _restore(self) -> None:
         state_file = resume_state.latest(self.run_dir)
@@ -296,6 +299,58 @@ class _Training:
             return lvalue, toks, grad
 
         return step
+
+    def _compiled_micro_steps(self):
+        """Exact micro-batching: the steps of a batch run as several micro-batches.
+
+        Each micro-batch's gradient of its mean loss is weighted by its token count and
+        summed; the sum divided by the batch's token count is the gradient of the whole
+        batch's mean loss (mlx-lm's ``grad_accumulation_steps`` averages the means instead,
+        another step when micro-batches carry different token counts). After that the
+        update is the step of ``_compiled_step``, unchanged.
+        """
+        import mlx.core as mx
+        from mlx.nn.utils import average_gradients
+        from mlx.utils import tree_map
+
+        model, optimizer, loss_value_and_grad = self.model, self.optimizer, self.loss_value_and_grad
+        accum_steps = self.cfg.grad_accumulation_steps
+
+        @partial(mx.compile, inputs=self.state, outputs=self.state)
+        def micro_step(batch, grad_sum, loss_sum, token_sum):
+            (lvalue, toks), grad = loss_value_and_grad(model, *batch)
+            weight = toks.astype(mx.float32)
+            grad = tree_map(lambda g: g * weight, grad)
+            if grad_sum is not None:
+                grad = tree_map(lambda x, y: x + y, grad, grad_sum)
+            return grad, loss_sum + lvalue * weight, token_sum + weight
+
+        @partial(mx.compile, inputs=self.state, outputs=self.state)
+        def apply_step(grad_sum, token_sum, prev_grad, do_update):
+            grad = tree_map(lambda g: g / token_sum, grad_sum)
+            if prev_grad is not None:
+                grad = tree_map(lambda x, y: x + y, grad, prev_grad)
+            if do_update:
+                grad = average_gradients(grad)
+                if accum_steps > 1:
+                    grad = tree_map(lambda x: x / accum_steps, grad)
+                optimizer.update(model, grad)
+                grad = None
+            return grad
+
+        return micro_step, apply_step
+
+    def _run_parts(self, batch, do_update: bool):
+        """One batch as its micro-batches: (mean loss, token count) of the whole batch."""
+        import mlx.core as mx
+
+        grad_sum, loss_sum, token_sum = None, mx.array(0.0), mx.array(0.0)
+        for part in batch.parts:
+            grad_sum, loss_sum, token_sum = self.micro_step(part.inputs(), grad_sum, loss_sum, token_sum)
+            # One micro-batch at a time: evaluating here keeps only the gradient sum alive.
+            mx.eval(grad_sum, loss_sum, token_sum)
+        self.grad_accum = self.apply_step(grad_sum, token_sum, self.grad_accum, do_update)
+        return loss_sum / token_sum, token_sum.astype(mx.int32)
 
     def announce(self) -> None:
         from lorastudio.core.models.info import count_parameters
@@ -372,10 +427,11 @@ class _Training:
 
         cfg, counters = self.cfg, self.counters
         tic = time.perf_counter()
-        inputs = (batch.tokens, batch.lengths)
-        if batch.loss_index is not None:
-            inputs += (batch.loss_index, batch.loss_weight)
-        lvalue, toks, self.grad_accum = self.step(inputs, self.grad_accum, it % cfg.grad_accumulation_steps == 0)
+        do_update = it % cfg.grad_accumulation_steps == 0
+        if batch.parts:
+            lvalue, toks = self._run_parts(batch, do_update)
+        else:
+            lvalue, toks, self.grad_accum = self.step(batch.inputs(), self.grad_accum, do_update)
         loss_sum = loss_sum + lvalue
         mx.eval(self.state, loss_sum, toks, self.grad_accum)
         if cfg.clear_cache_threshold and mx.get_cache_memory() > cfg.clear_cache_threshold:

@@ -226,6 +226,8 @@ class ParamsPanel(QWidget):
                                  "LoRA Studio splits the single file {path} itself."),
             "epochs": self.tr("mlx_lm.lora has no epochs: it trains for iters ({iters}) steps."),
             "batching": self.tr("mlx_lm.lora makes its batches the mlx-lm way, not with LoRA Studio's {batching} batching."),
+            "micro_batch": self.tr("mlx_lm.lora runs each batch whole, not as micro-batches of {size}: "
+                                   "the same steps, in more memory."),
             "keep_best": self.tr("mlx_lm.lora keeps no best/ adapter (the one with the lowest validation loss)."),
             "early_stopping": self.tr("mlx_lm.lora does not stop early."),
             "eval_prompts": self.tr("mlx_lm.lora does not answer the evaluation prompts."),

@@ -272,3 +272,32 @@ def test_resume_without_state_is_refused(tiny_config, tmp_path):
     run_dir = runs.create_run(tiny_config, tmp_path / "runs")
     with pytest.raises(TrainingError, match="no resume state"):
         train_run(run_dir, lambda e: None, resume=True)
+
+
+@pytest.mark.parametrize("sparse_loss, accumulation", [(True, 1), (False, 1), (True, 2)])
+def test_micro_batches_take_the_whole_batch_s_step(tiny_config, tmp_path, sparse_loss, accumulation):
+    """Micro-batches of 1 and 3 rows give the losses and adapter of the whole batch of 4.
+
+    The rows of a batch carry different token counts, so this fails for a mean of the
+    micro-batches' means (what mlx-lm's grad_accumulation_steps computes); dropout is off
+    because its masks are drawn per micro-batch.
+    """
+    import mlx.core as mx
+
+    base = tiny_config.replace(iters=6, steps_per_eval=3, sparse_loss=sparse_loss, grad_accumulation_steps=accumulation,
+                               lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0})
+    results = {}
+    for size in (None, 1, 3):
+        run_dir = runs.create_run(base.replace(micro_batch_size=size), tmp_path / f"runs-{size}")
+        events = []
+        assert isinstance(train_run(run_dir, events.append), Finished)
+        results[size] = (losses(events), mx.load(str(run_dir / "adapters.safetensors")),
+                         [e.trained_tokens for e in events if isinstance(e, TrainReport)])
+    whole, whole_adapter, whole_tokens = results[None]
+    for size in (1, 3):
+        mine, adapter, tokens = results[size]
+        assert [e[:2] for e in mine] == [e[:2] for e in whole] and tokens == whole_tokens
+        for a, b in zip(mine, whole):
+            assert a[2] == pytest.approx(b[2], rel=1e-5, abs=1e-6), (size, a, b)
+        for name, value in whole_adapter.items():
+            assert np.allclose(np.array(adapter[name]), np.array(value), rtol=1e-4, atol=1e-6), (size, name)
