@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from lorastudio.core.config.train_config import TrainConfig
 from lorastudio.core.runs.events import Event, Failed, Finished, Paused, Resumed, Started, Stopped
+from lorastudio.ui.i18n import core_language
+from lorastudio.ui.tasks import error_text
 
 # What the controller says it is doing.
 IDLE, STARTING, RUNNING, PAUSED, STOPPING = "idle", "starting", "running", "paused", "stopping"
@@ -32,12 +34,13 @@ class _EventPump(QThread):
     def __init__(self, start, parent: QObject | None = None):
         super().__init__(parent)
         self._start = start
+        self._language = core_language()  # read here, on the GUI thread
 
     def run(self) -> None:
         try:
             job = self._start()
         except Exception as exc:  # noqa: BLE001 - shown to the user, nothing crashes
-            self.could_not_start.emit(str(exc))
+            self.could_not_start.emit(error_text(exc, self._language))
             return
         self.job_created.emit(job)
         for event in job.events():

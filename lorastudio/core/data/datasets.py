@@ -62,13 +62,29 @@ class Problem:
         return messages.text(self.key, lang, **dict(self.values))
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        tag = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {tag}{self.message}"
+        return self.located("en")
+
+    def located(self, lang: str = "en") -> str:
+        """The problem with its file and line, in ``lang`` (``str()`` is the English)."""
+        where = self.file if self.line is None else messages.text("summary.line", lang, file=self.file, line=self.line)
+        message = self.text(lang)
+        if self.severity == "warning":
+            message = messages.text("summary.warning", lang, message=message)
+        return f"{where}{'：' if lang == 'zh' else ': '}{message}"
 
 
 class DatasetError(ValueError):
-    """Raised by callers that refuse to go on with bad data; the message lists the first problems."""
+    """Raised by callers that refuse to go on with bad data; the message lists the first problems.
+
+    Made from a ``DatasetReport``, it says itself in another language too (``text(lang)``).
+    """
+
+    def __init__(self, message: str, report: "DatasetReport | None" = None, limit: int = 10):
+        super().__init__(message)
+        self.report, self.limit = report, limit
+
+    def text(self, lang: str = "en") -> str:
+        return self.report.summary(self.limit, lang) if self.report is not None else str(self)
 
 
 @dataclass(frozen=True)
@@ -104,21 +120,25 @@ class DatasetReport:
     def ok(self) -> bool:
         return self.error_count == 0
 
-    def summary(self, limit: int = 10) -> str:
-        """A few lines for a log or an exception: counts, then the first errors."""
-        sizes = ", ".join(f"{name} {len(self.splits.get(name, []))}" for name in SPLITS)
-        head = f"{self.path}: {self.format or 'unknown format'}, {sizes} examples; " \
-               f"{self.error_count} errors, {self.warning_count} warnings"
+    def summary(self, limit: int = 10, lang: str = "en") -> str:
+        """A few lines for a log or an exception: counts, then the first errors (in ``lang``)."""
+        sizes = ("、" if lang == "zh" else ", ").join(
+            messages.text("summary.size", lang, split=messages.text(f"split.{name}", lang), count=len(self.splits.get(name, [])))
+            for name in SPLITS
+        )
+        head = messages.text("summary.head", lang, path=self.path, sizes=sizes, errors=self.error_count,
+                             warnings=self.warning_count,
+                             format=self.format or messages.text("summary.unknown_format", lang))
         shown = (self.errors or self.problems)[:limit]
-        lines = [head, *(f"  {p}" for p in shown)]
+        lines = [head, *(f"  {p.located(lang)}" for p in shown)]
         rest = (self.error_count if self.errors else len(self.problems)) - len(shown)
         if rest > 0:
-            lines.append(f"  ... and {rest} more")
+            lines.append("  " + messages.text("summary.more", lang, rest=rest))
         return "\n".join(lines)
 
     def raise_if_errors(self, limit: int = 10) -> None:
         if not self.ok:
-            raise DatasetError(self.summary(limit))
+            raise DatasetError(self.summary(limit), self, limit)
 
 
 class _Log:

@@ -26,6 +26,17 @@ LANGUAGES = ("en", "zh")
 # Conventions of the Chinese: a full-width colon after the place ("messages[1].role："),
 # "应为 X，实际为 Y" for "expected X, got Y", and the JSON and key names kept in ASCII quotes.
 TEXTS: dict[str, tuple[str, str]] = {
+    # --- a dataset's summary (DatasetReport.summary, the message of DatasetError) ----------
+    "summary.head": ("{path}: {format}, {sizes} examples; {errors} errors, {warnings} warnings",
+                     "{path}：{format}，样本：{sizes}；{errors} 个错误，{warnings} 个警告"),
+    "summary.unknown_format": ("unknown format", "未知格式"),
+    "summary.size": ("{split} {count}", "{split} {count} 条"),
+    "summary.more": ("... and {rest} more", "……还有 {rest} 个"),
+    "summary.warning": ("warning: {message}", "警告：{message}"),
+    "summary.line": ("{file}:{line}", "{file} 第 {line} 行"),
+    "split.train": ("train", "训练"),
+    "split.valid": ("valid", "验证"),
+    "split.test": ("test", "测试"),
     # --- one record (checks.py) -------------------------------------------------
     "record.missing_key": ('missing key "{missing}" (the record has "{present}")',
                            '缺少键 "{missing}"（记录中有 "{present}"）'),

@@ -29,7 +29,7 @@ from lorastudio.core.config.train_config import ConfigError
 from lorastudio.core.data.keys import DataKeys
 from lorastudio.ui.panels import data_jobs, data_texts
 from lorastudio.ui.panels.data_tabs import LengthsTab, PreviewTab, ProblemsTab
-from lorastudio.ui.tasks import LatestTask
+from lorastudio.ui.tasks import LatestTask, error_text
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.data_options import KeyOverrides, SplitControls
 from lorastudio.ui.widgets.dataset_source import DatasetSource, EmptyDataset, dropped_dataset
@@ -193,7 +193,7 @@ class DataPanel(QWidget):
         try:
             self.state.update_config(**changes)
         except ConfigError as e:
-            self.banner.show_error(self.tr("Not changed: {error}").format(error=e))
+            self.banner.show_error(self.tr("Not changed: {error}").format(error=error_text(e)))
             self._sync_controls(self.state.config)
             return False
         return True

@@ -34,7 +34,7 @@ from lorastudio.core.base.paths import models_root
 from lorastudio.ui.i18n import core_language
 from lorastudio.ui.names import display_name, hf_cache_repo
 from lorastudio.ui.panels import model_jobs
-from lorastudio.ui.tasks import LatestTask, Task
+from lorastudio.ui.tasks import LatestTask, Task, error_text
 from lorastudio.ui.widgets.gguf_card import GgufCard
 from lorastudio.ui.widgets.job_strip import JobStrip
 from lorastudio.ui.widgets.model_card import ModelCard
@@ -127,7 +127,7 @@ class ModelPanel(QWidget):
         try:
             folder = resolve_model(text)  # a local path here: nothing is downloaded
         except ModelError as exc:
-            self.card.set_notice(self.tr("Not used: {error}").format(error=exc))
+            self.card.set_notice(self.tr("Not used: {error}").format(error=error_text(exc)))
             return
         self._use_folder(folder)
 
@@ -149,7 +149,7 @@ class ModelPanel(QWidget):
         try:
             self.state.update_config(model=str(folder))
         except ConfigError as exc:
-            self.card.set_notice(self.tr("Not used: {error}").format(error=exc))
+            self.card.set_notice(self.tr("Not used: {error}").format(error=error_text(exc)))
             return
         self.settings.add_recent("models", recent or str(folder))
         if self.state.config is before:
@@ -211,7 +211,7 @@ class ModelPanel(QWidget):
         try:
             check_model_folder(path)
         except ModelError as exc:
-            self.card.show_problem(str(exc))
+            self.card.show_problem(error_text(exc))
             return
         self._ready = True
         self.card.show_status(self.tr("Reading the model's config.json and weight headers…"))

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.runs.events import TrainReport, ValReport
 from lorastudio.core.runs.metrics import RunSeries
-from lorastudio.ui.tasks import LatestTask
+from lorastudio.ui.tasks import LatestTask, error_text
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_diff import ConfigDiffView
 from lorastudio.ui.widgets.loss_overlay import LossOverlay, assign_colors
@@ -353,7 +353,7 @@ class RunsPanel(QWidget):
                 runs.delete_run(path)
                 deleted.append(path)
             except (runs.RunError, OSError) as exc:
-                errors.append(str(exc))
+                errors.append(error_text(exc))
         if self.state.current_run is not None and self.state.current_run in deleted:
             self.state.set_current_run(None)
         self._selection_banner = False

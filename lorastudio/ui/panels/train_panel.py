@@ -168,7 +168,7 @@ class TrainPanel(QWidget):
             return
         problems = validate_for_training(self.state.config)
         if problems:
-            QMessageBox.warning(self, self.tr("Cannot start"), "\n".join(str(p) for p in problems))
+            QMessageBox.warning(self, self.tr("Cannot start"), "\n".join(p.with_field(core_language()) for p in problems))
             return
         self._reset_view()
         self.banner.show_info(self.tr("Starting: checking the data and loading the model…"))

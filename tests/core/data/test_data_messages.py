@@ -188,7 +188,8 @@ def untranslated(problem: Problem, chinese: str) -> list[str]:
 def test_every_problem_of_a_bad_dataset_reads_in_chinese(tmp_path):
     problems = many_problems(tmp_path) + stats_problems()
     made = {p.key for p in problems}
-    unmade = set(messages.TEXTS) - made - {"file.cannot_read"}  # an unreadable file: not with root's rights
+    problem_keys = {key for key in messages.TEXTS if not key.startswith(("summary.", "split."))}  # pieces of a summary
+    unmade = problem_keys - made - {"file.cannot_read"}  # an unreadable file: not with root's rights
     assert unmade == set()
     for problem in problems + [Problem.of("train.jsonl", None, "file.cannot_read", error="Permission denied")]:
         chinese = problem.text("zh")
@@ -257,3 +258,20 @@ def test_data_panel_in_chinese_shows_the_problems_in_chinese(qtbot, tmp_path, ti
     listed.select_index(1)
     qtbot.waitUntil(lambda: shown[1] in panel.problems_tab.where.text(), timeout=10_000)
     assert "第 6 行" in panel.problems_tab.where.text()
+
+
+def test_a_dataset_error_says_itself_in_chinese(tmp_path):
+    from lorastudio.core.data.datasets import DatasetError, check_dataset
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{oops\n{"messages": [{"role": "user", "content": "hi"}]}\n')
+    report = check_dataset(bad)
+    try:
+        report.raise_if_errors()
+    except DatasetError as error:
+        english, chinese = str(error), error.text("zh")
+    assert english.startswith(f"{bad}: unknown format, train 0, valid 0, test 0 examples; 3 errors, 0 warnings")
+    assert "  bad.jsonl:1: invalid JSON" in english
+    assert chinese.startswith(f"{bad}：未知格式，样本：训练 0 条、验证 0 条、测试 0 条；3 个错误，0 个警告")
+    assert "  bad.jsonl 第 1 行：JSON 无效" in chinese
+    assert not re.findall(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{3,})+", re.sub(r'"[^"]*"', " ", chinese.replace(str(bad), "")))
