@@ -1,7 +1,9 @@
 """`lorastudio train`, `resume` and `demo`: a run in the training child, followed with a live progress line.
 
 Ctrl-C asks the child to stop after the current step and save; a second Ctrl-C
-ends it at once. Runs on the main thread; the core is imported lazily.
+ends it at once. ``train --fit`` first applies the part of the fit plan that
+keeps the result (``lorastudio.core.estimate.plan.result_preserving``) and
+says what it changed. Runs on the main thread; the core is imported lazily.
 """
 
 from __future__ import annotations
@@ -45,9 +47,17 @@ def follow(job, stream=None) -> int:
 def cmd_train(args) -> int:
     from lorastudio.core.train.jobs import start_training
 
+    from lorastudio.cli.model import check_memory
+
+    check_memory(args.memory)
+    if args.memory is not None and not args.fit:
+        raise CliError("--memory plans for that much memory with --fit: add --fit")
     config = load_config(args)
     config = _offer_float32_copy(config, args)
-    _print_estimate_and_confirm(config, args)
+    planned = None
+    if args.fit:
+        config, planned = _apply_fit(config, args)
+    _print_estimate_and_confirm(config, args, planned)
     job = start_training(config, root=args.runs_dir, name=args.name)
     print(f"Run folder: {job.run_dir}")
     return follow(job)
@@ -69,15 +79,40 @@ def _offer_float32_copy(config, args):
     return config
 
 
-def _print_estimate_and_confirm(config, args) -> None:
-    """Show the memory estimate before training; a run predicted not to fit needs --force or a yes."""
-    from lorastudio.core.estimate.forecast import estimate_for_config
+def _apply_fit(config, args):
+    """``--fit``: the config with the plan's result-preserving steps applied (said), and that part of the plan."""
+    from lorastudio.core.estimate.plan import result_preserving
+    from lorastudio.core.estimate.plan_messages import text
+
+    part = result_preserving(config, memory_gb=args.memory)
+    if part is None:
+        print(text("no_estimate", model=config.model))
+        return config, None
+    print("\n".join(part.lines()))
+    return part.config, part
+
+
+def _print_estimate_and_confirm(config, args, planned=None) -> None:
+    """Show the memory estimate before training; a run predicted not to fit needs --force or a yes.
+
+    ``planned``: the fit plan applied (``--fit``). Its prediction counts micro-batches,
+    which the estimate may not: when they differ, it is said and its verdict decides.
+    """
+    from lorastudio.core.estimate.forecast import estimate_for_config, machine_memory, verdict_for
+    from lorastudio.core.estimate.plan import size_text, verdict_text
+    from lorastudio.core.estimate.plan_messages import text
 
     estimate = estimate_for_config(config)
     if estimate is None:
         return
     print(estimate.summary())
-    if estimate.verdict == "will not fit" and not args.force:
+    verdict = estimate.verdict
+    if planned is not None and config.micro_batch_size and abs(planned.total_gb - estimate.total_gb) > 0.01 * estimate.total_gb:
+        usable, limit, _ = machine_memory(estimate.device)
+        verdict = verdict_for(planned.total_gb, usable, limit)
+        print("  " + text("micro_counted", size=config.micro_batch_size, total=size_text(planned.total_gb),
+                          verdict=verdict_text(verdict)))
+    if verdict == "will not fit" and not args.force:
         if not sys.stdin.isatty():
             raise CliError("the run is predicted not to fit in memory; pass --force to start anyway")
         answer = input("Predicted not to fit in memory. Start anyway? [y/N] ")
@@ -137,6 +172,12 @@ def add_commands(sub) -> None:
     add_training_flags(p)
     p.add_argument("--name", help="name of the run folder (default: date and model)")
     p.add_argument("--force", action="store_true", help="start even if the run is predicted not to fit in memory")
+    p.add_argument("--fit", action="store_true",
+                   help="first apply what makes the run fit in memory without changing its result (sparse_loss and "
+                   "logit_free_loss, grad_checkpoint, micro-batches, clear_cache_threshold) and say what changed; "
+                   "what would change the result is only named")
+    p.add_argument("--memory", type=float, metavar="GB",
+                   help="with --fit: plan for this much memory instead of this machine's")
     p.add_argument("--float32", action="store_true",
                    help="train a float32 copy of a quantized or 16-bit model (made once under the models folder): "
                    "on a CPU it trains 15-40x faster")
