@@ -179,6 +179,7 @@ LABELS = (
     QT_TRANSLATE_NOOP("ConfigLabel", "Split seed"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Batching"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Sparse loss"),
+    QT_TRANSLATE_NOOP("ConfigLabel", "Logit free loss"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Evaluation prompts"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Modules (keys)"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Rank"),
@@ -232,6 +233,7 @@ HELP = (
     QT_TRANSLATE_NOOP("ConfigHelp", "Seed of the split of a single .jsonl file."),
     QT_TRANSLATE_NOOP("ConfigHelp", "mlx-lm batches exactly like mlx_lm.lora (the same examples in each batch). bucketed groups examples of similar token length and pads rows to a multiple of 8: fewer padding tokens and faster steps, but batches mix lengths less, which changes the loss curve step by step."),  # noqa: E501
     QT_TRANSLATE_NOOP("ConfigHelp", "Run the output layer and the cross-entropy only at the tokens that carry loss (not the masked prompt, not padding): the same loss and gradients as mlx-lm, in less time and memory. Off: mlx-lm's own loss, bit for bit."),  # noqa: E501
+    QT_TRANSLATE_NOOP("ConfigHelp", "With the sparse loss: run the output layer and the cross-entropy in chunks of positions, so the logits of the whole batch (rows x length x vocabulary) are never held at once, in training, validation and test: the same loss and gradients in far less memory. Off: all positions at once."),  # noqa: E501
     QT_TRANSLATE_NOOP("ConfigHelp", "Held-out prompts answered by the base model and the adapter after training."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Module paths inside each trained block that get adapters, e.g. self_attn.q_proj. Empty means every linear layer of the trained blocks."),  # noqa: E501
     QT_TRANSLATE_NOOP("ConfigHelp", "Rank of the low-rank matrices: more capacity, more memory."),

@@ -526,7 +526,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigHelp</name>
     <message>
-        <location filename="../../lorastudio/ui/config_strings.py" line="+194"/>
+        <location filename="../../lorastudio/ui/config_strings.py" line="+195"/>
         <source>Local MLX model folder or Hugging Face repo id.</source>
         <translation>本地 MLX 模型文件夹或 Hugging Face 仓库 ID。</translation>
     </message>
@@ -732,6 +732,11 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>With the sparse loss: run the output layer and the cross-entropy in chunks of positions, so the logits of the whole batch (rows x length x vocabulary) are never held at once, in training, validation and test: the same loss and gradients in far less memory. Off: all positions at once.</source>
+        <translation>配合稀疏损失：按位置分块计算输出层和交叉熵，训练、验证和测试时都不会同时持有整个批次的 logits（行数 × 长度 × 词表大小）：损失和梯度相同，内存大大减少。关闭：一次计算所有位置。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Held-out prompts answered by the base model and the adapter after training.</source>
         <translation>训练结束后由基础模型和适配器分别回答的预留提示词。</translation>
     </message>
@@ -779,7 +784,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigLabel</name>
     <message>
-        <location line="-102"/>
+        <location line="-104"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -985,6 +990,11 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Logit free loss</source>
+        <translation>无 logits 损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Evaluation prompts</source>
         <translation>评估提示词</translation>
     </message>
@@ -1032,7 +1042,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigUnit</name>
     <message>
-        <location line="+57"/>
+        <location line="+58"/>
         <source>layers</source>
         <translation>层</translation>
     </message>
@@ -3663,7 +3673,7 @@ Created: {date}</source>
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../lorastudio/ui/training_controller.py" line="+97"/>
+        <location filename="../../lorastudio/ui/training_controller.py" line="+100"/>
         <source>A run is already in progress.</source>
         <translation>已有训练正在进行。</translation>
     </message>

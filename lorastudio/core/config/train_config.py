@@ -275,6 +275,13 @@ class TrainConfig:
         "memory. Off: mlx-lm's own loss, bit for bit.",
         section="training",
     )
+    logit_free_loss: bool = _f(
+        True,
+        "With the sparse loss: run the output layer and the cross-entropy in chunks of positions, so the "
+        "logits of the whole batch (rows x length x vocabulary) are never held at once, in training, "
+        "validation and test: the same loss and gradients in far less memory. Off: all positions at once.",
+        section="training",
+    )
     eval_prompts: list[str] = _f(
         [], "Held-out prompts answered by the base model and the adapter after training.", section="evaluation"
     )

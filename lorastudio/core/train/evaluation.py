@@ -45,11 +45,19 @@ def _test_losses(engine, config, run_dir: Path) -> dict:
     if not test_set:
         return {}
 
+    from mlx_lm.tuner.trainer import default_loss
+
+    from lorastudio.core.tuner.logit_free import logit_free_eval_loss_for
+
+    # The test loss without every position's logits at once, when the run trains that way.
+    eval_loss = (logit_free_eval_loss_for(engine.model) if config.sparse_loss and config.logit_free_loss else None) or default_loss
+
     def loss() -> float:
         engine.model.eval()
         return evaluate(
             model=engine.model,
             dataset=test_set,
+            loss=eval_loss,
             batch_size=config.batch_size,
             num_batches=config.test_batches,
             max_seq_length=config.max_seq_length,

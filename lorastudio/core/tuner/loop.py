@@ -237,7 +237,7 @@ class _Training:
         from mlx_lm.tuner.trainer import default_loss, grad_checkpoint
 
         from lorastudio.core.tuner.batching import BatchStream
-        from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE, sparse_loss_for
+        from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE
 
         self.run_dir, self.emit, self.control = run_dir, emit, control
         self.wall_start = time.perf_counter()
@@ -257,8 +257,9 @@ class _Training:
         if self.cfg.grad_checkpoint:
             grad_checkpoint(self.model.layers[0])
         # The output layer only on the positions that carry loss (the same loss, less work;
-        # lorastudio.core.tuner.sparse_loss), or mlx-lm's own loss, bit for bit.
-        sparse = sparse_loss_for(self.model, self.p.train_set[self.stream.batch_indices[0][0]]) if self.cfg.sparse_loss else None
+        # lorastudio.core.tuner.sparse_loss), chunk by chunk so the batch's logits are never held
+        # at once (lorastudio.core.tuner.logit_free), or mlx-lm's own loss, bit for bit.
+        sparse, self.eval_loss = self._losses()
         if sparse is not None:
             self.stream.loss_index_multiple = INDEX_MULTIPLE
         self.loss_value_and_grad = nn.value_and_grad(self.model, sparse or default_loss)
@@ -267,6 +268,22 @@ class _Training:
         self.stream.micro_batch_size = getattr(self.cfg, "micro_batch_size", None) or 0
         if self.stream.micro_batch_size:
             self.micro_step, self.apply_step = self._compiled_micro_steps()
+
+    def _losses(self):
+        """(training loss or None for mlx-lm's, validation loss) as the config asks and the model allows."""
+        from mlx_lm.tuner.trainer import default_loss
+
+        from lorastudio.core.tuner.logit_free import logit_free_eval_loss_for, logit_free_loss_for
+        from lorastudio.core.tuner.sparse_loss import sparse_loss_for
+
+        if not self.cfg.sparse_loss:
+            return None, default_loss
+        sample = self.p.train_set[self.stream.batch_indices[0][0]]
+        if self.cfg.logit_free_loss:
+            train = logit_free_loss_for(self.model, sample)
+            if train is not None:
+                return train, logit_free_eval_loss_for(self.model) or default_loss
+        return sparse_loss_for(self.model, sample), default_loss
 
     def _restore(self) -> None:
         state_file = resume_state.latest(self.run_dir)
@@ -369,11 +386,11 @@ class _Training:
         ))
 
     def validate(self, iteration: int) -> ValReport:
-        from mlx_lm.tuner.trainer import default_loss, evaluate, iterate_batches
+        from mlx_lm.tuner.trainer import evaluate, iterate_batches
 
         cfg, counters = self.cfg, self.counters
         tic = time.perf_counter()
-        val_loss = evaluate(model=self.model, dataset=self.p.valid_set, loss=default_loss, batch_size=cfg.batch_size,
+        val_loss = evaluate(model=self.model, dataset=self.p.valid_set, loss=self.eval_loss, batch_size=cfg.batch_size,
                             num_batches=cfg.val_batches, max_seq_length=cfg.max_seq_length, iterate_batches=iterate_batches)
         self.model.train()
         improved = counters.best_val_loss is None or val_loss < counters.best_val_loss
@@ -486,11 +503,11 @@ class _Training:
         return None
 
     def test(self) -> None:
-        from mlx_lm.tuner.trainer import default_loss, evaluate
+        from mlx_lm.tuner.trainer import evaluate
 
         self.emit(status("test"))
         tic = time.perf_counter()
-        test_loss = evaluate(model=self.model, dataset=self.p.test_set, loss=default_loss, batch_size=self.cfg.batch_size,
+        test_loss = evaluate(model=self.model, dataset=self.p.test_set, loss=self.eval_loss, batch_size=self.cfg.batch_size,
                              num_batches=self.cfg.test_batches, max_seq_length=self.cfg.max_seq_length)
         self.emit(TestReport(test_loss=test_loss, test_ppl=math.exp(test_loss), test_time=time.perf_counter() - tic))
 

@@ -301,3 +301,31 @@ def test_micro_batches_take_the_whole_batch_s_step(tiny_config, tmp_path, sparse
             assert a[2] == pytest.approx(b[2], rel=1e-5, abs=1e-6), (size, a, b)
         for name, value in whole_adapter.items():
             assert np.allclose(np.array(adapter[name]), np.array(value), rtol=1e-4, atol=1e-6), (size, name)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("mask_prompt", [False, True])
+def test_the_logit_free_loss_trains_and_validates_like_mlx_lm_s(tiny_config, tmp_path, monkeypatch, mask_prompt):
+    """On by default: every train, validation and test loss equals mlx-lm's default_loss run's to float rounding."""
+    from lorastudio.core.tuner import logit_free
+
+    built = []
+    real = logit_free.logit_free_loss_for
+    monkeypatch.setattr(logit_free, "logit_free_loss_for", lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    base = tiny_config.replace(iters=6, steps_per_eval=3, mask_prompt=mask_prompt, test=True, test_batches=2,
+                               lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0})
+    assert base.logit_free_loss and base.sparse_loss  # the defaults
+
+    def run(config, name):
+        events = []
+        assert isinstance(train_run(runs.create_run(config, tmp_path / name), events.append), Finished)
+        test = next(e for e in events if isinstance(e, TestReport))
+        return losses(events) + [("test", 0, test.test_loss)]
+
+    chunked = run(base, "logit-free")
+    assert len(built) == 1 and built[0] is not None  # the tiny llama takes the logit-free path
+    plain = run(base.replace(sparse_loss=False), "mlx-lm-loss")
+    assert len(built) == 1
+    assert [e[:2] for e in chunked] == [e[:2] for e in plain]
+    for a, b in zip(chunked, plain):
+        assert a[2] == pytest.approx(b[2], rel=1e-5, abs=1e-6), (a, b)

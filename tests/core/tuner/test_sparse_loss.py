@@ -82,7 +82,7 @@ def test_training_gives_the_same_losses_with_and_without_it(tiny_config, tmp_pat
     monkeypatch.setattr(sparse_loss, "sparse_loss_for", lambda *a: used.append(real(*a)) or used[-1])
 
     def losses(sparse):
-        config = tiny_config.replace(batching=batching, mask_prompt=True, iters=6, sparse_loss=sparse)
+        config = tiny_config.replace(batching=batching, mask_prompt=True, iters=6, sparse_loss=sparse, logit_free_loss=False)
         events = []
         assert isinstance(train_run(runs.create_run(config, tmp_path / f"{batching}-{sparse}"), events.append), Finished)
         return [(e.kind, e.iteration, e.train_loss if isinstance(e, TrainReport) else e.val_loss)
