@@ -248,6 +248,13 @@ def _loss_rows(config: TrainConfig, dataset, lengths: list[int], batches: list[l
 # public API
 
 
+def logit_free_chunk_rows(vocab: int) -> int:
+    """The positions per chunk of the logit-free loss for this vocabulary (``tuner.logit_free``'s own sizing)."""
+    from lorastudio.core.tuner.logit_free import chunk_rows_for
+
+    return chunk_rows_for(vocab)
+
+
 def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: list[int] | None = None,
                        device: str | None = None, measure_speed: bool = True,
                        lengths_from: Phrase | str | None = None, logit_rows: list[int] | None = None) -> MemoryEstimate | None:
@@ -275,13 +282,17 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
         lengths_from = lengths_from or Phrase.of("lengths.max_seq_length")
     lengths_from = Phrase.given(lengths_from or Phrase.of("lengths.batches", count=len(batch_lengths)))
     widest = max(batch_lengths)
-    if shape.architecture not in SPARSE_LOSS_MODELS or not logit_rows or len(logit_rows) != len(batch_lengths):
+    sparse = shape.architecture in SPARSE_LOSS_MODELS and config.sparse_loss
+    if not sparse or not logit_rows or len(logit_rows) != len(batch_lengths):
         logit_rows = None
+    chunk_rows = logit_free_chunk_rows(shape.vocab) if sparse and config.logit_free_loss else None
     step = mem.step_memory(shape, train, config, config.batch_size, widest, fused_attention=device == "cuda",
-                           logit_rows=max(logit_rows) if logit_rows else None)
-    # Validation batches are mlx-lm's (one plus a multiple of 32), forward only, every logit.
+                           logit_rows=max(logit_rows) if logit_rows else None, chunk_rows=chunk_rows)
+    # Validation batches are mlx-lm's (one plus a multiple of 32), forward only: every logit, or
+    # chunk by chunk with the logit-free loss.
     eval_length = min(config.max_seq_length, 1 + PAD_TO * -(-(widest + 1) // PAD_TO)) - 1
-    validation = mem.eval_memory(shape, train, config.batch_size, eval_length, fused_attention=device == "cuda")
+    validation = mem.eval_memory(shape, train, config.batch_size, eval_length, fused_attention=device == "cuda",
+                                 chunk_rows=chunk_rows)
     if validation.total > step.total:
         step = validation
         notes.append(Phrase.of("note.validation_peak"))

@@ -71,6 +71,14 @@ CKPT_LAYER_H, CKPT_LAYER_I, CKPT_LAYER_SCORES, CKPT_LAYER_KV, CKPT_LAYER_LORA = 
 # (the sparse loss with the prompt masked) or with checkpointing.
 EVAL_LOGIT_COPIES, EVAL_H, EVAL_I, EVAL_SCORES = 2.0, 5.0, 2.0, 2.0
 
+# With the logit-free loss (lorastudio.core.tuner.logit_free) the output layer runs chunk by
+# chunk of ``chunk_rows`` positions and each chunk's gradient is taken in the forward pass: only
+# about LOGIT_FREE_COPIES float32 arrays of chunk x vocab live at once (logits, their softmax and
+# gradient), plus the kept gradient of the hidden rows (rows x hidden, float32). In validation,
+# one chunk's logits and its reduction.
+LOGIT_FREE_COPIES = 3.0
+EVAL_LOGIT_FREE_COPIES = 2.0
+
 # Optimizer state per trained parameter (MLX's optimizers): Adam and AdamW keep
 # two moments, SGD and Muon one buffer, Adafactor factored second moments.
 OPTIMIZER_COPIES = {"adam": 2, "adamw": 2, "sgd": 1, "muon": 1}
@@ -344,7 +352,8 @@ class StepMemory:
 
 
 def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch: int, length: int,
-                fused_attention: bool = False, logit_rows: int | None = None) -> StepMemory:
+                fused_attention: bool = False, logit_rows: int | None = None,
+                chunk_rows: int | None = None) -> StepMemory:
     """The peak of one step on a ``batch`` x ``length`` batch (the length the model sees).
 
     ``fused_attention``: the backend's training attention keeps no
@@ -352,7 +361,14 @@ def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch
     unfused attention when training). ``logit_rows``: positions whose logits
     are computed, when the loss runs the output layer only where it is taken
     (``lorastudio.core.tuner.sparse_loss``); default every position.
+    ``chunk_rows``: with the logit-free loss, the positions of one chunk.
+    With ``micro_batch_size`` one micro-batch is alive at a time (and the
+    gradient sum beside the gradient).
     """
+    micro = config.micro_batch_size if config.micro_batch_size and config.micro_batch_size < batch else None
+    if micro:
+        logit_rows = None if logit_rows is None else -(-logit_rows * micro // batch)
+        batch = micro
     tokens = batch * length
     element = tokens * shape.activation_bytes  # bytes of one per-token number over the batch
     rows = tokens if logit_rows is None else min(logit_rows, tokens)
@@ -365,6 +381,8 @@ def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch
     logit_copies = LOGIT_COPIES if not config.grad_checkpoint else CKPT_LOGIT_COPIES
     logit_copies += QUANTIZED_HEAD_COPIES if shape.quantized_head else 0.0
     logits = logit_copies * shape.vocab * rows * shape.activation_bytes
+    if chunk_rows:
+        logits = LOGIT_FREE_COPIES * shape.vocab * min(chunk_rows, rows) * 4 + rows * H * 4
 
     if not config.grad_checkpoint:
         per_layer = SAVED_H * H + SAVED_I * I + SAVED_KV * kv + SAVED_SCORES * scores + LORA_INPUT * lora_inputs
@@ -377,7 +395,7 @@ def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch
                      + CKPT_LAYER_LORA * lora_inputs) * element
         other = max(at_loss, recompute) - logits
     other += train.dora_layer_bytes if config.grad_checkpoint else train.dora_weight_bytes
-    gradients = train.trainable_bytes * (2 if config.grad_accumulation_steps > 1 else 1)
+    gradients = train.trainable_bytes * (2 if config.grad_accumulation_steps > 1 or micro else 1)
     return StepMemory(
         weights=shape.weights_bytes,
         # Fully fine-tuned weights are part of the weights already.
@@ -391,17 +409,23 @@ def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch
 
 
 def eval_memory(shape: ModelShape, train: TrainShape, batch: int, length: int,
-                fused_attention: bool = False) -> StepMemory:
-    """The peak of a validation batch: weights, adapters and optimizer state, and one forward pass."""
+                fused_attention: bool = False, chunk_rows: int | None = None) -> StepMemory:
+    """The peak of a validation batch: weights, adapters and optimizer state, and one forward pass.
+
+    ``chunk_rows``: with the logit-free loss, validation runs the output layer chunk by chunk too.
+    """
     element = batch * length * shape.activation_bytes
     scores = 0 if fused_attention else shape.heads * length
     copies = EVAL_LOGIT_COPIES + (QUANTIZED_HEAD_COPIES if shape.quantized_head else 0.0)
+    logits = copies * shape.vocab * element
+    if chunk_rows:
+        logits = EVAL_LOGIT_FREE_COPIES * shape.vocab * min(chunk_rows, batch * length) * 4
     return StepMemory(
         weights=shape.weights_bytes,
         adapters=0 if train.fine_tune_type == "full" else train.trainable_bytes,
         optimizer=train.optimizer_bytes,
         gradients=0,
         activations=0,
-        logits=int(copies * shape.vocab * element),
+        logits=int(logits),
         other=int((EVAL_H * shape.hidden + EVAL_I * shape.intermediate + EVAL_SCORES * scores) * element),
     )

@@ -81,10 +81,11 @@ def test_breakdown_adds_up_and_weights_are_the_files(tiny_model, tiny_config):
 
 
 def test_the_estimate_parts_are_the_step_memory_parts(tiny_model, tiny_config):
+    from lorastudio.core.estimate.forecast import logit_free_chunk_rows
     from lorastudio.core.estimate.memory import describe, step_memory
 
     shape, train = describe(tiny_model, tiny_config)
-    step = step_memory(shape, train, tiny_config, 4, 127)
+    step = step_memory(shape, train, tiny_config, 4, 127, chunk_rows=logit_free_chunk_rows(shape.vocab))
     assert step.total == sum(vars(step).values())
     est = estimate_for_model(tiny_model, tiny_config)
     assert est.total_gb == pytest.approx(step.total / 1e9)
@@ -100,8 +101,9 @@ def test_checkpointing_lowers_the_activations():
 
 
 def test_logits_grow_with_vocabulary_and_tokens():
-    short = estimate_for_model(QWEN_14B, SEED, batch_lengths=[320], measure_speed=False)
-    long = estimate_for_model(QWEN_14B, SEED, measure_speed=False)
+    every = SEED.replace(logit_free_loss=False)  # all positions' logits at once
+    short = estimate_for_model(QWEN_14B, every, batch_lengths=[320], measure_speed=False)
+    long = estimate_for_model(QWEN_14B, every, measure_speed=False)
     assert long.logits_gb == pytest.approx(short.logits_gb * 2047 / 320)
     # 152,064 logits per token: about 3.9 two-byte copies of batch x length x vocab
     assert long.logits_gb == pytest.approx(4 * 2047 * 152_064 * 2 * 3.9 / 1e9, rel=0.02)
@@ -131,8 +133,9 @@ def test_the_14b_estimate_from_a_bare_config_allocates_no_weights():
 
 def test_14b_predictions_are_near_the_h100_measurements():
     """mlx-facts.md: Qwen2-14B bf16 on one H100, 4 x 2048: 64.0 GB; checkpointed 45.85 GB."""
-    plain = estimate_for_model(QWEN_14B, SEED, device="cuda", measure_speed=False)
-    ckpt = estimate_for_model(QWEN_14B, SEED.replace(grad_checkpoint=True), device="cuda", measure_speed=False)
+    mlx_lm_loss = SEED.replace(sparse_loss=False)  # what mlx-lm's trainer ran there
+    plain = estimate_for_model(QWEN_14B, mlx_lm_loss, device="cuda", measure_speed=False)
+    ckpt = estimate_for_model(QWEN_14B, mlx_lm_loss.replace(grad_checkpoint=True), device="cuda", measure_speed=False)
     assert plain.total_gb == pytest.approx(64.0, rel=0.15)
     assert ckpt.total_gb == pytest.approx(45.85, rel=0.15)
 
@@ -234,7 +237,7 @@ def test_the_validation_pass_can_be_the_peak(tmp_path):
         "model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
         "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 50_000, "rms_norm_eps": 1e-5,
         "tie_word_embeddings": True, "torch_dtype": "float32"}))
-    config = TrainConfig(num_layers=2, batch_size=4, max_seq_length=129, grad_checkpoint=True)
+    config = TrainConfig(num_layers=2, batch_size=4, max_seq_length=129, grad_checkpoint=True, logit_free_loss=False)
     sparse = estimate_for_model(config_json, config, batch_lengths=[128], logit_rows=[32], measure_speed=False)
     assert any("validation pass" in str(note) for note in sparse.notes)
     assert sparse.activations_gb == 0 and sparse.gradients_gb == 0
@@ -345,3 +348,16 @@ def test_train_asks_before_a_run_that_will_not_fit(tiny_config, tmp_path, monkey
     assert main(["--runs-dir", str(runs), "train", "-c", str(config_file), "--force"]) == 0
     assert not questions
     assert len(list(runs.iterdir())) == 1
+
+
+def test_the_logit_free_loss_and_micro_batches_are_counted():
+    """The seed's 14B shape at 4 x 2047: the logits term falls to a chunk; micro-batches shrink the activations."""
+    seed = SEED.replace(max_seq_length=2048)
+    whole = estimate_for_model(QWEN_14B, seed.replace(logit_free_loss=False), measure_speed=False, device="metal")
+    free = estimate_for_model(QWEN_14B, seed, measure_speed=False, device="metal")
+    assert free.logits_gb < 0.1 * whole.logits_gb and free.total_gb < whole.total_gb - 9
+    plain = estimate_for_model(QWEN_14B, seed.replace(sparse_loss=False), measure_speed=False, device="metal")
+    assert plain.logits_gb == pytest.approx(whole.logits_gb)  # without the sparse loss, no logit-free loss
+    micro = estimate_for_model(QWEN_14B, seed.replace(micro_batch_size=1), measure_speed=False, device="metal")
+    assert micro.activations_gb == pytest.approx(free.activations_gb / 4, rel=0.01)
+    assert micro.gradients_gb == pytest.approx(2 * free.gradients_gb)
