@@ -5,7 +5,10 @@ QApplication exists, and every test gets its own ``LORASTUDIO_HOME`` so no
 test touches the user's runs.
 """
 
+import json
 import os
+import re
+import string
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -122,3 +125,36 @@ def ini_settings(folder):
     from lorastudio.ui.settings import Settings
 
     return Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+
+
+# --- the core's sentences in two languages --------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")  # a Chinese character
+
+
+def placeholders(template: str) -> set[tuple[str, str]]:
+    """The ``{name:spec}`` fields of a sentence template: both languages must have the same."""
+    return {(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None}
+
+
+def fake_run(folder):
+    """A run folder (config.yaml) without an adapter yet."""
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text("model: m\n")
+    return folder
+
+
+def narrow_adapter(folder, trained_on="/elsewhere/narrow"):
+    """An adapter of a narrower model (hidden size 32) than the tiny one (64)."""
+    import mlx.core as mx
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "adapter_config.json").write_text(json.dumps({
+        "fine_tune_type": "lora", "num_layers": 1, "model": trained_on,
+        "lora_parameters": {"rank": 4, "scale": 10.0, "dropout": 0.0, "keys": ["self_attn.q_proj"]},
+    }))
+    mx.save_safetensors(str(folder / "adapters.safetensors"), {
+        "model.layers.1.self_attn.q_proj.lora_a": mx.zeros((32, 4)),
+        "model.layers.1.self_attn.q_proj.lora_b": mx.zeros((4, 32)),
+    })
+    return folder

@@ -30,7 +30,7 @@ def cli(args: list[str], env: dict, stdin: str = "") -> subprocess.CompletedProc
 
 
 def cache_model(hub_cache: Path, repo_id: str, folder: Path) -> Path:
-    """Lay ``folder`` into a Hugging Face hub cache as ``repo_id`` (what snapshot_download leaves behind)."""
+    """Lay ``folder`` into a Hugging Face hub cache as ``repo_id``, the layout huggingface_hub downloads into."""
     repo = hub_cache / f"models--{repo_id.replace('/', '--')}"
     snapshot = repo / "snapshots" / ("0" * 40)
     shutil.copytree(folder, snapshot)

@@ -1,11 +1,11 @@
 """The chat engine's and the runs' errors in Chinese (core/chat/messages.py, core/runs/messages.py):
 the tables, the errors of real bad inputs, the Chat page's controller in Chinese."""
 
-import json
 import re
-import string
 
 import pytest
+
+from conftest import CJK, fake_run, narrow_adapter, placeholders
 
 from lorastudio.core.chat import messages
 from lorastudio.core.chat.adapters import AdapterError, resolve_adapter
@@ -14,12 +14,8 @@ from lorastudio.core.chat.template import MODEL_TEMPLATE, ChatTemplateError, loa
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.runs import messages as run_messages
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 CHINESE = re.compile(r"[\u4e00-\u9fff（）：；]")  # a label may be Chinese by its brackets alone
 
-
-def fields(template: str) -> list[str]:
-    return sorted(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
 
 
 @pytest.mark.parametrize("table,key", [("chat", key) for key in sorted(messages.TEXTS)]
@@ -28,7 +24,7 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders(table,
     english, chinese = (messages if table == "chat" else run_messages).TEXTS[key]
     assert english.strip() and chinese.strip()
     assert chinese != english and CHINESE.search(chinese)
-    assert fields(english) == fields(chinese)
+    assert placeholders(english) == placeholders(chinese)
 
 
 def said(error, english):
@@ -45,27 +41,6 @@ def raised(error_type, fn, *args, **kwargs):
     return info.value
 
 
-def fake_run(folder):
-    """A run folder (config.yaml) without an adapter yet."""
-    folder.mkdir(parents=True)
-    (folder / "config.yaml").write_text("model: m\n")
-    return folder
-
-
-def narrow_adapter(folder, trained_on="/elsewhere/narrow"):
-    """An adapter of a narrower model (hidden size 32) than the tiny one (64)."""
-    import mlx.core as mx
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "adapter_config.json").write_text(json.dumps({
-        "fine_tune_type": "lora", "num_layers": 1, "model": trained_on,
-        "lora_parameters": {"rank": 4, "scale": 10.0, "dropout": 0.0, "keys": ["self_attn.q_proj"]},
-    }))
-    mx.save_safetensors(str(folder / "adapters.safetensors"), {
-        "model.layers.1.self_attn.q_proj.lora_a": mx.zeros((32, 4)),
-        "model.layers.1.self_attn.q_proj.lora_b": mx.zeros((4, 32)),
-    })
-    return folder
 
 
 # ----------------------------------------------------------------------------

@@ -1,20 +1,17 @@
 """The configuration problems in Chinese: the message table, a bad config for every rule, the English kept."""
 
 import re
-import string
 
 import pytest
+
+from conftest import CJK, placeholders
 
 from lorastudio.core.config import messages, presets
 from lorastudio.core.config.train_config import (
     ConfigError, FieldProblem, TrainConfig, _check_list, field_help, load_yaml, parse_config, validate_for_training,
 )
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
-
-def fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
 @pytest.mark.parametrize("key", sorted(messages.TEXTS))
@@ -22,12 +19,12 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders(key):
     english, chinese = messages.TEXTS[key]
     assert english.strip() and chinese.strip()
     assert chinese != english and CJK.search(chinese)
-    assert fields(english) == fields(chinese)
+    assert placeholders(english) == placeholders(chinese)
 
 
 def test_the_words_inside_the_sentences_have_chinese():
     english, chinese = messages.ERROR_HEAD
-    assert fields(english) == fields(chinese) and CJK.search(chinese)
+    assert placeholders(english) == placeholders(chinese) and CJK.search(chinese)
     for table in (messages.PHRASES, messages.SOURCES, messages.UTF8_ERRORS):
         assert all(en and CJK.search(zh) for en, zh in table.items()), table
     # every phrase a field's metadata puts into a sentence is in the table (and the default "a mapping")

@@ -3,22 +3,17 @@
 import json
 import os
 import re
-import string
 
 import pytest
 from PySide6.QtCore import QSettings
 
-from conftest import write_chat_jsonl
+from conftest import CJK, placeholders, write_chat_jsonl
 from lorastudio.core.data import messages
 from lorastudio.core.data.datasets import MAX_PROBLEMS_PER_FILE, Problem, check_dataset
 from lorastudio.core.data.stats import dataset_stats
 from lorastudio.ui.widgets.problem_list import PROBLEM_ROLE
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
-
-def fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
 @pytest.mark.parametrize("key", sorted(messages.TEXTS))
@@ -26,7 +21,7 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders(key):
     english, chinese = messages.TEXTS[key]
     assert english.strip() and chinese.strip()
     assert chinese != english and CJK.search(chinese)
-    assert fields(english) == fields(chinese)
+    assert placeholders(english) == placeholders(chinese)
 
 
 def test_type_and_error_words_have_both_languages():

@@ -2,9 +2,10 @@
 
 import json
 import re
-import string
 
 import pytest
+
+from conftest import CJK, placeholders
 
 from lorastudio.core.base import environment
 from lorastudio.core.base.paths import resources_dir
@@ -14,7 +15,6 @@ from lorastudio.core.estimate import messages
 from lorastudio.core.estimate.forecast import MemoryEstimate, estimate_for_config, estimate_for_model
 from lorastudio.core.estimate.messages import Phrase
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 QWEN_14B = resources_dir() / "model-configs" / "DeepSeek-R1-Distill-Qwen-14B.json"
 SEED = get_preset("seed-14b").apply()
 # What the Chinese keeps in ASCII: technical names. Any other ASCII word is English left untranslated.
@@ -24,9 +24,6 @@ ASCII_WORD = re.compile(r"[0-9A-Za-z_./-]*[A-Za-z][0-9A-Za-z_./-]*")
 # Texts that are the same in both languages on purpose.
 SAME = {"part.logits", "as_given"}
 
-
-def fields(template: str) -> set[tuple[str, str]]:
-    return {(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None}
 
 
 def english_words(text: str) -> set[str]:
@@ -41,7 +38,7 @@ def english_words(text: str) -> set[str]:
 def test_every_text_has_english_and_chinese_with_the_same_placeholders(key):
     english, chinese = messages.TEXTS[key]
     assert english.strip() and chinese.strip()
-    assert fields(english) == fields(chinese)
+    assert placeholders(english) == placeholders(chinese)
     if key in SAME:
         assert chinese == english
     else:

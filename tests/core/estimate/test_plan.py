@@ -1,12 +1,11 @@
 """Make it fit: the plan's order, its stop, an empty plan, a memory nothing fits, its words in both languages."""
 
 import re
-import string
 from pathlib import Path
 
 import pytest
 
-from conftest import make_tiny_config
+from conftest import CJK, make_tiny_config, placeholders
 from lorastudio.core.base.paths import resources_dir
 from lorastudio.core.config.presets import get_preset
 from lorastudio.core.estimate import plan as planning
@@ -18,7 +17,6 @@ QWEN_14B = resources_dir() / "model-configs" / "DeepSeek-R1-Distill-Qwen-14B.jso
 SEED = get_preset("seed-14b").apply()
 KEEPS = {"logit_free", "grad_checkpoint", "micro_batch", "clear_cache"}
 CHANGES = {"num_layers", "rank", "max_seq_length", "quantize"}
-CJK = re.compile(r"[\u4e00-\u9fff]")
 CHINESE_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]")  # full-width: a frame of Chinese punctuation only
 # What the Chinese keeps in ASCII: technical names. Any other ASCII word is English left untranslated.
 TECHNICAL = {"sparse_loss", "logit_free_loss", "logits", "grad_checkpoint", "micro_batch_size", "clear_cache_threshold",
@@ -223,15 +221,12 @@ def test_the_settings_after_each_step(tiny_model):
 # the words
 
 
-def fields(template: str) -> set[tuple[str, str]]:
-    return {(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None}
-
 
 @pytest.mark.parametrize("key", sorted(plan_messages.TEXTS))
 def test_every_text_has_english_and_chinese_with_the_same_placeholders(key):
     english, chinese = plan_messages.TEXTS[key]
     assert english.strip() and chinese.strip() and chinese != english
-    assert fields(english) == fields(chinese)
+    assert placeholders(english) == placeholders(chinese)
     assert CJK.search(chinese) or CHINESE_PUNCTUATION.search(chinese)
     leftover = {word.rstrip("./") for word in ASCII_WORD.findall(re.sub(r"\{[^}]*\}", "", chinese))} - TECHNICAL
     assert not leftover, chinese

@@ -1,10 +1,9 @@
 """The models' errors in Chinese (core/models/messages.py): the table, the errors of real bad inputs, a Task in Chinese."""
 
-import json
-import re
-import string
 
 import pytest
+
+from conftest import CJK, fake_run, narrow_adapter, placeholders
 
 from lorastudio.core.config.train_config import TrainConfig
 from lorastudio.core.models import messages
@@ -12,11 +11,7 @@ from lorastudio.core.models.fuse import FuseError, check_out_dir, fuse_adapter, 
 from lorastudio.core.models.info import ModelInfoError, model_facts, read_config, trainable_count
 from lorastudio.core.models.loading import ModelError, check_model_folder, check_model_reachable, resolve_model
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
-
-def fields(template: str) -> list[str]:
-    return sorted(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
 
 
 @pytest.mark.parametrize("key", sorted(messages.TEXTS))
@@ -24,7 +19,7 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders(key):
     english, chinese = messages.TEXTS[key]
     assert english.strip() and chinese.strip()
     assert chinese != english and CJK.search(chinese)
-    assert fields(english) == fields(chinese)
+    assert placeholders(english) == placeholders(chinese)
 
 
 def said(error, english):
@@ -134,27 +129,6 @@ def test_config_json_errors(tmp_path, tiny_model):
 # fusing
 
 
-def fake_run(folder):
-    """A run folder (config.yaml) without an adapter yet."""
-    folder.mkdir(parents=True)
-    (folder / "config.yaml").write_text("model: m\n")
-    return folder
-
-
-def narrow_adapter(folder, trained_on="/elsewhere/narrow"):
-    """An adapter of a narrower model (hidden size 32) than the tiny one (64)."""
-    import mlx.core as mx
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "adapter_config.json").write_text(json.dumps({
-        "fine_tune_type": "lora", "num_layers": 1, "model": trained_on,
-        "lora_parameters": {"rank": 4, "scale": 10.0, "dropout": 0.0, "keys": ["self_attn.q_proj"]},
-    }))
-    mx.save_safetensors(str(folder / "adapters.safetensors"), {
-        "model.layers.1.self_attn.q_proj.lora_a": mx.zeros((32, 4)),
-        "model.layers.1.self_attn.q_proj.lora_b": mx.zeros((4, 32)),
-    })
-    return folder
 
 
 def test_fuse_refusals(tmp_path, tiny_model):
