@@ -1461,6 +1461,89 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
     </message>
 </context>
 <context>
+    <name>FitDialog</name>
+    <message>
+        <location filename="../../lorastudio/ui/widgets/fit_dialog.py" line="+66"/>
+        <source>Make It Fit</source>
+        <translation>让训练放得下</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Make training fit in memory</source>
+        <translation>让训练放进内存</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Apply all</source>
+        <translation>全部应用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Apply the same-result settings</source>
+        <translation>应用结果不变的设置</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Working out what makes it fit…</source>
+        <translation>正在计算怎样才能放得下…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No plan: {error}</source>
+        <translation>无法规划：{error}</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>As it is</source>
+        <translation>当前设置</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Same result</source>
+        <translation>结果不变</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Changes the result</source>
+        <translation>会改变结果</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not a setting: make a 4-bit copy of the model (for example mlx_lm.convert -q), then choose that copy on the Model page.</source>
+        <translation>这不是一项设置：请先制作模型的 4-bit 副本（例如用 mlx_lm.convert -q），再在“模型”页选择该副本。</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Sets {settings}: training takes the same steps, in less memory</source>
+        <translation>设置 {settings}：训练步骤不变，占用更少内存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No step that keeps the result helps here</source>
+        <translation>保持结果不变的办法在这里都帮不上</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sets {settings}, including the changes to the result</source>
+        <translation>设置 {settings}，包括会改变结果的更改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No setting beyond the same-result ones</source>
+        <translation>除结果不变的设置外没有其他设置</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Not applied: {error}</source>
+        <translation>未应用：{error}</translation>
+    </message>
+</context>
+<context>
     <name>GgufCard</name>
     <message>
         <location filename="../../lorastudio/ui/widgets/gguf_card.py" line="+44"/>
@@ -1912,7 +1995,7 @@ longer than every example</source>
 <context>
     <name>ModelCard</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/model_card.py" line="+191"/>
+        <location filename="../../lorastudio/ui/widgets/model_card.py" line="+193"/>
         <source>With the current parameters</source>
         <translation>按当前参数</translation>
     </message>
@@ -1927,7 +2010,17 @@ longer than every example</source>
         <translation>按这些参数训练时的预计峰值内存，与本机内存对比</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
+        <source>Make it fit…</source>
+        <translation>让它放得下…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the settings that make this training fit in memory, and apply them</source>
+        <translation>显示能让此训练放进内存的设置，并可应用</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Trainable</source>
         <translation>可训练参数</translation>
     </message>
@@ -1937,7 +2030,7 @@ longer than every example</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+49"/>
         <source>No model chosen</source>
         <translation>未选择模型</translation>
     </message>
@@ -2067,12 +2160,12 @@ longer than every example</source>
         <translation>内存不足</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Estimate unavailable</source>
         <translation>无法估算</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>estimating…</source>
         <translation>估算中…</translation>
     </message>
@@ -2163,14 +2256,14 @@ longer than every example</source>
 <context>
     <name>ModelPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/model_panel.py" line="+130"/>
+        <location filename="../../lorastudio/ui/panels/model_panel.py" line="+135"/>
         <location line="+22"/>
-        <location line="+165"/>
+        <location line="+174"/>
         <source>Not used: {error}</source>
         <translation>未使用：{error}</translation>
     </message>
     <message>
-        <location line="-182"/>
+        <location line="-191"/>
         <source>Choose a model folder</source>
         <translation>选择模型文件夹</translation>
     </message>
@@ -2210,7 +2303,7 @@ longer than every example</source>
         <translation>正在读取模型的 config.json 和权重文件头…</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+86"/>
         <source>Full fine-tuning of all {total} layers</source>
         <translation>全量微调全部 {total} 层</translation>
     </message>
@@ -2372,7 +2465,7 @@ longer than every example</source>
 <context>
     <name>ParamsPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/params_panel.py" line="+43"/>
+        <location filename="../../lorastudio/ui/panels/params_panel.py" line="+54"/>
         <source>Presets</source>
         <translation>预设</translation>
     </message>
@@ -2422,7 +2515,32 @@ longer than every example</source>
         <translation>拷贝一条直接用 mlx-lm 运行此训练的 shell 命令。该命令通过 -c 读取存储的 YAML，因为 mlx_lm.lora 没有用于 LoRA 层、学习率调度或优化器选项的命令行参数。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+31"/>
+        <source>Estimated peak memory of training with these parameters, against this machine&apos;s memory</source>
+        <translation>按这些参数训练时的预计峰值内存，与本机内存对比</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Make it fit…</source>
+        <translation>让它放得下…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the settings that make this training fit in memory, and apply them</source>
+        <translation>显示能让此训练放进内存的设置，并可应用</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>▲  Tight: it may swap or fail</source>
+        <translation>▲  内存紧张：可能换页或失败</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>✕  Will not fit in memory</source>
+        <translation>✕  内存不足</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Defaults</source>
         <translation>默认值</translation>
     </message>

@@ -1,4 +1,4 @@
-"""The Model panel's background work: model facts, trainable share, memory estimate, GGUF preview.
+"""The Model panel's background work: model facts, trainable share, memory estimate, fit plan, GGUF preview.
 
 These functions run on Qt's thread pool through ``lorastudio.ui.tasks.Task``
 and only call the core. They build lazy MLX skeletons on their own thread
@@ -83,6 +83,67 @@ def _unavailable(lang: str) -> str:
     except ImportError:  # no estimate package at all
         return "the memory estimate is not available in this version"
     return text("unavailable", lang)
+
+
+def fit_plan(config, lang: str = "en", memory_gb: float | None = None) -> dict:
+    """The "Make it fit" plan of ``config`` (``core.estimate.plan``) as plain values for the fit dialog.
+
+    ``{"plan", "lines", "start", "steps", "ending", "same", "all"}``: the plan
+    itself, its lines in ``lang``, its start and each step in words (change,
+    keeps_result, knob, total, time, verdict, verdict_text), its last
+    sentence, and the ``update_config`` changes of the part that keeps the
+    result ("same") and of every step a setting can express ("all"; the 4-bit
+    copy is not one). ``{"error"}`` when there is no plan. ``memory_gb``:
+    plan for that much memory instead of this machine's.
+    """
+    from lorastudio.core.estimate.plan import plan_for_config, result_preserving
+    from lorastudio.core.estimate.plan_messages import text
+
+    plan = plan_for_config(config, memory_gb=memory_gb)
+    if plan is None:
+        return {"error": text("no_estimate", lang, model=config.model)}
+    lines = plan.lines(lang)
+    steps = [dict(_prediction(step.total_gb, step.seconds_per_step, step.verdict, lang), knob=step.knob,
+                  change=step.change(lang), keeps_result=step.keeps_result) for step in plan.steps]
+    keep = result_preserving(plan)
+    return {"plan": plan, "lines": lines, "start": _prediction(plan.start.total_gb, plan.start.seconds_per_step,
+                                                              plan.start.verdict, lang),
+            "heading": lines[0], "steps": steps, "ending": lines[-1], "fits": plan.fits,
+            "same": setting_changes(keep), "all": setting_changes(plan)}
+
+
+def _prediction(total_gb: float, seconds: float | None, verdict: str, lang: str) -> dict:
+    from lorastudio.core.estimate.plan import size_text, verdict_text
+
+    return {"total": size_text(total_gb), "time": _per_step(seconds, lang), "verdict": verdict,
+            "verdict_text": verdict_text(verdict, lang)}
+
+
+def _per_step(seconds: float | None, lang: str) -> str:
+    """"about 0.12 s per step" in ``lang``, or "" when the plan has no time."""
+    from lorastudio.core.estimate.messages import text as estimate_text
+    from lorastudio.core.estimate.plan_messages import text
+
+    if seconds is None:
+        return ""
+    if seconds < 120:
+        duration = estimate_text("time.seconds", lang, value=f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}")
+    elif seconds < 7200:
+        duration = estimate_text("time.minutes", lang, value=f"{seconds / 60:.1f}")
+    else:
+        duration = estimate_text("time.hours", lang, value=f"{seconds / 3600:.1f}")
+    return text("time", lang, time=duration).lstrip(",， ")
+
+
+def setting_changes(plan) -> dict:
+    """The ``AppState.update_config`` changes that set what ``plan`` changed (not the 4-bit copy: no setting)."""
+    changes = {}
+    for name in plan.changed_settings():
+        if name == "rank":
+            changes["lora_parameters"] = plan.config.to_dict()["lora_parameters"]
+        elif name != "quantized":
+            changes[name] = getattr(plan.config, name)
+    return changes
 
 
 def gguf_preview(path: str) -> dict:

@@ -5,7 +5,9 @@ panel hears it through ``config_changed``. The card below shows the model's
 facts, the trainable share of the current LoRA settings and the memory
 verdict, recomputed (debounced, in the background, stale results dropped)
 whenever the configuration changes; the estimate's words are the core's, asked
-for in the interface language. Long actions (a download, a GGUF
+for in the interface language. When the verdict is tight or will not fit,
+the card's "Make it fit…" opens ``FitDialog`` (the fit plan, applied
+through the state). Long actions (a download, a GGUF
 import, the demo model's import, a float32 copy) run one at a time as a
 ``Task`` with a progress bar and a Cancel button. Errors are written into
 the card, never shown as dialogs. GUI thread; the work itself runs on Qt's
@@ -35,6 +37,7 @@ from lorastudio.ui.i18n import core_language
 from lorastudio.ui.names import display_name, hf_cache_repo
 from lorastudio.ui.panels import model_jobs
 from lorastudio.ui.tasks import LatestTask, Task, error_text
+from lorastudio.ui.panels.fit_dialog import FitDialog
 from lorastudio.ui.widgets.gguf_card import GgufCard
 from lorastudio.ui.widgets.job_strip import JobStrip
 from lorastudio.ui.widgets.model_card import ModelCard
@@ -64,6 +67,7 @@ class ModelPanel(QWidget):
         # The GGUF file last chosen: its header is read in the background, an older file's answer dropped.
         self._gguf_path: Path | None = None
         self._gguf_preview = LatestTask(self)
+        self.fit_dialog: FitDialog | None = None  # the "Make it fit" dialog last opened
 
         self.chooser = ModelChooser(lambda: self.settings.recent("models"), display_name)
         self.jobs = JobStrip()
@@ -107,6 +111,7 @@ class ModelPanel(QWidget):
         self.card.import_demo_requested.connect(self.import_demo)
         self.card.download_requested.connect(lambda: self.download(self.state.config.model.strip()))
         self.card.float32_requested.connect(self.use_float32_copy)
+        self.card.fit_requested.connect(self.make_it_fit)
         state.config_changed.connect(self._on_config_changed)
         self.refresh()
 
@@ -283,6 +288,15 @@ class ModelPanel(QWidget):
                 self.card.set_estimate_unavailable(estimate.get("error", ""))
         if fresh:
             self.analysis_done.emit()
+
+    def make_it_fit(self) -> FitDialog:
+        """Open the "Make it fit" dialog for the current configuration (window-modal, not blocking)."""
+        if self.fit_dialog is not None and isValid(self.fit_dialog):
+            self.fit_dialog.close()
+        self.fit_dialog = FitDialog(self.state, self)
+        self.fit_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.fit_dialog.open()
+        return self.fit_dialog
 
     def _lora_text(self, config) -> str:
         """What is trained, in words: the kind, rank and scale, which modules, how many layers."""

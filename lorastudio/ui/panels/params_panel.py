@@ -6,31 +6,42 @@ model and data), loading and saving YAML that ``mlx_lm.lora -c`` reads too
 (recent files in Settings under "configs"), and the ``mlx_lm.lora`` command
 that runs the same training with mlx-lm itself (``core.mlx_command``). A
 file that does not load shows every problem the core found, in the
-interface language. GUI thread.
+interface language. When the memory estimate of the settings (worked out in
+the background while the page is shown, ``model_jobs.memory_estimate``) is
+tight or will not fit, the bar shows it with "Make it fit…", which opens
+``FitDialog``. GUI thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from lorastudio.core.config.train_config import ConfigError, TrainConfig
 from lorastudio.core.config.mlx_command import Note, mlx_lora_command
 from lorastudio.core.config.presets import list_presets
 from lorastudio.ui.i18n import core_language
+from lorastudio.ui.panels import model_jobs
+from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_form import ConfigForm
+from lorastudio.ui.panels.fit_dialog import NEEDS_FIT, FitDialog
+from lorastudio.ui.widgets.model_card import VERDICT_STYLES, set_style_name
 
 YAML_SUFFIXES = (".yaml", ".yml")
+ESTIMATE_DEBOUNCE_MS = 400  # typing a value estimates once, not per keystroke
 
 
 class ParamsPanel(QWidget):
@@ -70,6 +81,7 @@ class ParamsPanel(QWidget):
         bar.addWidget(self.recent_button)
         bar.addWidget(self.save_button)
         bar.addStretch(1)
+        self._build_fit(bar)
         bar.addWidget(self.copy_button)
 
         self.banner = Banner(self)
@@ -83,6 +95,56 @@ class ParamsPanel(QWidget):
         self.load_button.clicked.connect(lambda: self.load_yaml())
         self.save_button.clicked.connect(lambda: self.save_yaml())
         self.copy_button.clicked.connect(lambda: self.copy_command())
+        state.config_changed.connect(lambda _config: self._schedule_estimate())
+
+    # --- make it fit -----------------------------------------------------------------
+    def _build_fit(self, bar: QHBoxLayout) -> None:
+        """The memory verdict and "Make it fit…", shown only when the settings are tight or will not fit."""
+        self.verdict = QLabel()
+        self.verdict.setToolTip(self.tr("Estimated peak memory of training with these parameters, against this machine's memory"))
+        self.fit_button = QPushButton(self.tr("Make it fit…"))
+        self.fit_button.setToolTip(self.tr("Show the settings that make this training fit in memory, and apply them"))
+        self.fit_button.clicked.connect(lambda: self.make_it_fit())
+        for widget in (self.verdict, self.fit_button):
+            widget.hide()
+            bar.addWidget(widget)
+        bar.addSpacing(8)
+        self.fit_dialog: FitDialog | None = None  # the "Make it fit" dialog last opened
+        self.verdict_key = ""  # the last estimate's verdict ("" when there is none)
+        self._estimate = LatestTask(self)
+        self._estimate.result.connect(self._on_estimate)
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.timeout.connect(self._run_estimate)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._schedule_estimate(0)
+
+    def _schedule_estimate(self, delay_ms: int = ESTIMATE_DEBOUNCE_MS) -> None:
+        if self.isVisible():  # a hidden page estimates when it is shown again
+            self._estimate_timer.start(delay_ms)
+
+    def _run_estimate(self) -> None:
+        self._estimate.run(model_jobs.memory_estimate, self.state.config, core_language())
+
+    def _on_estimate(self, estimate: dict) -> None:
+        self.verdict_key = estimate.get("verdict", "")
+        names = {"tight": self.tr("▲  Tight: it may swap or fail"), "will not fit": self.tr("✕  Will not fit in memory")}
+        self.verdict.setText(names.get(self.verdict_key, ""))
+        set_style_name(self.verdict, VERDICT_STYLES.get(self.verdict_key, "muted"))
+        needed = self.verdict_key in NEEDS_FIT
+        self.verdict.setVisible(needed)
+        self.fit_button.setVisible(needed)
+
+    def make_it_fit(self) -> FitDialog:
+        """Open the "Make it fit" dialog for the current configuration (window-modal, not blocking)."""
+        if self.fit_dialog is not None and isValid(self.fit_dialog):
+            self.fit_dialog.close()
+        self.fit_dialog = FitDialog(self.state, self)
+        self.fit_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.fit_dialog.open()
+        return self.fit_dialog
 
     # --- presets -------------------------------------------------------------------
     def _fill_presets(self) -> None:

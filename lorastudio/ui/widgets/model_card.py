@@ -2,7 +2,8 @@
 
 It only draws what the Model panel hands it: the model's facts (from
 ``lorastudio.core.models.info.model_facts``), the trainable share of the
-current LoRA settings, the memory verdict, the CPU advice, and the states
+current LoRA settings, the memory verdict (with "Make it fit…" when it is
+tight or will not fit), the CPU advice, and the states
 before a model is usable (the demo model not imported yet, a repo id not
 downloaded yet, a folder that is not a model). Buttons in it only emit
 signals; the panel does the work. GUI thread.
@@ -133,6 +134,7 @@ class ModelCard(QFrame):
     import_demo_requested = Signal()
     download_requested = Signal()
     float32_requested = Signal()
+    fit_requested = Signal()  # "Make it fit…": the panel opens the fit dialog
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -203,6 +205,10 @@ class ModelCard(QFrame):
         self.verdict = QLabel()
         self.verdict.setToolTip(self.tr("Estimated peak memory of training with these parameters, against this machine's memory"))
         self.estimate_text = _wrapping_label("muted")
+        self.fit_button = QPushButton(self.tr("Make it fit…"))
+        self.fit_button.setToolTip(self.tr("Show the settings that make this training fit in memory, and apply them"))
+        self.fit_button.clicked.connect(self.fit_requested)
+        self.fit_button.hide()
         cost.addWidget(heading, 0, 0, 1, 2)
         cost.addWidget(self._fact_label(self.tr("Trainable")), 1, 0, Qt.AlignmentFlag.AlignTop)
         trainable_column = QVBoxLayout()
@@ -214,7 +220,12 @@ class ModelCard(QFrame):
         cost.addWidget(self._fact_label(self.tr("Memory")), 2, 0, Qt.AlignmentFlag.AlignTop)
         memory_column = QVBoxLayout()
         memory_column.setSpacing(2)
-        memory_column.addWidget(self.verdict)
+        verdict_row = QHBoxLayout()
+        verdict_row.setSpacing(12)
+        verdict_row.addWidget(self.verdict)
+        verdict_row.addWidget(self.fit_button)
+        verdict_row.addStretch(1)
+        memory_column.addLayout(verdict_row)
         memory_column.addWidget(self.estimate_text)
         cost.addLayout(memory_column, 2, 1)
 
@@ -389,6 +400,7 @@ class ModelCard(QFrame):
         set_style_name(self.verdict, VERDICT_STYLES.get(verdict, "muted"))
         self.estimate_text.setText(summary)
         self.estimate_text.setVisible(bool(summary))
+        self.fit_button.setVisible(verdict in ("tight", "will not fit"))
 
     def set_estimate_unavailable(self, reason: str = "") -> None:
         self.verdict.setText(self.tr("Estimate unavailable"))
@@ -397,6 +409,7 @@ class ModelCard(QFrame):
         self.verdict.setToolTip(reason)
         self.estimate_text.setText("")
         self.estimate_text.hide()
+        self.fit_button.hide()
 
     def set_estimate_pending(self) -> None:
         self.verdict.setEnabled(False)
