@@ -9,7 +9,9 @@ headless and through the app), ``demo`` (bucketed batching against mlx-lm on
 the demo dataset; it reuses the training runs of the demo case), ``generation``
 (ChatEngine against mlx_lm.generate), ``gui`` (the window's largest pause
 while training and while streaming), ``launch`` (spawn to window shown) and
-``blas`` (OpenBLAS against the bundled reference BLAS). A section that fails
+``blas`` (OpenBLAS against the bundled reference BLAS) and ``memory`` (peak
+memory, speed and losses against mlx_lm.lora on full-width long batches,
+SmolLM2-135M and a random model of Qwen2.5-0.5B's shape). A section that fails
 is reported under "errors" and the others still run. docs/BENCHMARKS.md says
 what each figure means. Main thread of the benchmark process.
 """
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from bench.common import ROOT, BenchError, base_env, loadavg, rounded, run_child
 
-SECTIONS = ("train", "demo", "generation", "gui", "launch", "blas")
+SECTIONS = ("train", "demo", "generation", "gui", "launch", "blas", "memory")
 
 FULL = {
     "train": [  # (case, iters, steps per report, repetitions, variants, variants run in the first repetition only)
@@ -41,6 +43,12 @@ FULL = {
     "gui_chat_tokens": 64,
     "launches": 3,
     "blas": {"iters": 3, "batch_size": 2},
+    # (case name, model, iters, max_seq_length, adapted layers or None for the demo preset's): batch 4, full rows,
+    # gradient checkpointing on both sides, no prompt mask (bench.memory_cases).
+    "memory": [
+        ("smollm2_f32", "smollm2_f32", 4, 1024, None),
+        ("qwen2_5_0_5b", "qwen2_5_0_5b", 2, 1024, 4),
+    ],
 }
 QUICK = {
     "train": [("tiny", 40, 5, 2, ("mlx_lm", "ours", "ours_exact", "ours_app", "ours_bucketed"), ())],
@@ -49,6 +57,7 @@ QUICK = {
     "gui_chat_tokens": 24,
     "launches": 2,
     "blas": {"iters": 2, "batch_size": 1},
+    "memory": [("tiny", "tiny", 3, 256, None), ("smollm2_f32", "smollm2_f32", 2, 128, None)],
 }
 
 
@@ -233,7 +242,21 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  OpenBLAS {summary['blas_tokens_per_s_openblas']:.1f} tokens/s, bundled {summary['blas_tokens_per_s_bundled']:.1f}: "
             f"{summary['openblas_speedup']:.1f}x")
 
-    for name, fn in (("train", train), ("demo", demo), ("generation", generation), ("gui", gui), ("launch", launch), ("blas", blas)):
+    def memory():
+        from bench import memory_cases
+
+        for name, model, iters, seq_len, num_layers in plan["memory"]:
+            model_dir = memory_cases.prepare_qwen(work) if model == "qwen2_5_0_5b" else models[model]
+            result = memory_cases.run_memory_case(name, model_dir, model, work, iters, seq_len, num_layers=num_layers, log=log)
+            details[f"memory_{name}"] = result
+            figures = memory_cases.summary_figures(result)
+            summary.update(figures)
+            log(f"  {name}: peak {figures[f'memory_peak_gb_ours_{name}']:.3f} GB against {figures[f'memory_peak_gb_mlx_lm_{name}']:.3f} GB "
+                f"(ratio {figures[f'memory_peak_ratio_{name}']:.3f}), tokens/s ratio {figures[f'memory_tokens_per_s_ratio_{name}']:.3f}, "
+                f"max loss difference {figures[f'memory_max_loss_diff_{name}']:.2e}")
+
+    for name, fn in (("train", train), ("demo", demo), ("generation", generation), ("gui", gui), ("launch", launch), ("blas", blas),
+                     ("memory", memory)):
         section(name, fn)
 
     summary["load_average_end"] = loadavg()

@@ -6,6 +6,7 @@ trainer, a wrapped ``BatchStream.next`` in our worker) must see the same
 batches, the losses must be equal, and the summaries must hold numbers.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -63,3 +64,20 @@ def test_compare_names_each_ratio_and_a_loss_mismatch():
     assert ours["peak_memory_ratio"] == pytest.approx(0.5)
     assert ours["max_loss_diff"] == pytest.approx(0.5)
     assert result["medians"]["mlx_lm"]["tokens_per_s"] == pytest.approx(50.0)
+
+
+def test_memory_section_trains_full_rows_on_both_sides(tiny_model, work):
+    """bench.memory_cases: full-width batches (every row max_seq_length tokens), no prompt mask, equal losses."""
+    from bench import memory_cases
+
+    work.mkdir()
+    result = memory_cases.run_memory_case("tiny", str(tiny_model), "tiny", work, iters=2, seq_len=128, log=lambda _: None)
+    assert result["batch_widths"] == [128]
+    assert all(r["real"] == r["computed"] for r in result["records"]["ours"][0]["reports"])  # no padding
+    figures = memory_cases.summary_figures(result)
+    assert figures["memory_full_batches_tiny"] is True
+    assert figures["memory_max_loss_diff_tiny"] < 1e-5
+    for key in ("memory_peak_gb_mlx_lm_tiny", "memory_peak_gb_ours_tiny", "memory_peak_ratio_tiny", "memory_tokens_per_s_ratio_tiny"):
+        assert figures[key] > 0, key
+    config = json.loads(memory_cases.QWEN_CONFIG.read_text())
+    assert (config["vocab_size"], config["hidden_size"], config["num_hidden_layers"], config["model_type"]) == (151936, 896, 24, "qwen2")
