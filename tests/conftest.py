@@ -158,3 +158,18 @@ def narrow_adapter(folder, trained_on="/elsewhere/narrow"):
         "model.layers.1.self_attn.q_proj.lora_b": mx.zeros((4, 32)),
     })
     return folder
+
+
+def said(error, english):
+    """``error`` says ``english`` as its message and something else, in Chinese, in Chinese."""
+    assert str(error) == error.text("en") == english
+    chinese = error.text("zh")
+    assert chinese != english and CJK.search(chinese), chinese
+    return chinese
+
+
+def raised(error_type, fn, *args, **kwargs):
+    """The exception ``fn(*args, **kwargs)`` raises, which must be an ``error_type``."""
+    with pytest.raises(error_type) as info:
+        fn(*args, **kwargs)
+    return info.value

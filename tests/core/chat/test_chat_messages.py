@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import CJK, fake_run, narrow_adapter, placeholders
+from conftest import fake_run, narrow_adapter, placeholders, raised, said
 
 from lorastudio.core.chat import messages
 from lorastudio.core.chat.adapters import AdapterError, resolve_adapter
@@ -27,18 +27,6 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders(table,
     assert placeholders(english) == placeholders(chinese)
 
 
-def said(error, english):
-    """``error`` says ``english`` as its message and something else, in Chinese, in Chinese."""
-    assert str(error) == error.text("en") == english
-    chinese = error.text("zh")
-    assert chinese != english and CJK.search(chinese), chinese
-    return chinese
-
-
-def raised(error_type, fn, *args, **kwargs):
-    with pytest.raises(error_type) as info:
-        fn(*args, **kwargs)
-    return info.value
 
 
 
