@@ -289,10 +289,10 @@ def estimate_for_model(model: str | Path, config: TrainConfig, batch_lengths: li
     step = mem.step_memory(shape, train, config, config.batch_size, widest, fused_attention=device == "cuda",
                            logit_rows=max(logit_rows) if logit_rows else None, chunk_rows=chunk_rows)
     # Validation batches are mlx-lm's (one plus a multiple of 32), forward only: every logit, or
-    # chunk by chunk with the logit-free loss.
+    # chunk by chunk with the logit-free loss; in micro-batches when training uses them.
     eval_length = min(config.max_seq_length, 1 + PAD_TO * -(-(widest + 1) // PAD_TO)) - 1
-    validation = mem.eval_memory(shape, train, config.batch_size, eval_length, fused_attention=device == "cuda",
-                                 chunk_rows=chunk_rows)
+    validation = mem.eval_memory(shape, train, mem.eval_batch_size(config), eval_length,
+                                 fused_attention=device == "cuda", chunk_rows=chunk_rows)
     if validation.total > step.total:
         step = validation
         notes.append(Phrase.of("note.validation_peak"))

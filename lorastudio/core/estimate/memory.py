@@ -408,6 +408,13 @@ def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch
     )
 
 
+def eval_batch_size(config: TrainConfig) -> int:
+    """Rows of one validation batch alive at a time: the micro-batch under micro-batching
+    (``lorastudio.core.tuner.batching.in_micro_batches``), else the whole batch."""
+    micro = config.micro_batch_size
+    return micro if micro and micro < config.batch_size else config.batch_size
+
+
 def eval_memory(shape: ModelShape, train: TrainShape, batch: int, length: int,
                 fused_attention: bool = False, chunk_rows: int | None = None) -> StepMemory:
     """The peak of a validation batch: weights, adapters and optimizer state, and one forward pass.

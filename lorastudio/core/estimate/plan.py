@@ -29,9 +29,8 @@ up to 90%), the verdict ``forecast.verdict_for``'s.
 ``micro_batch_size``: while ``estimate_for_model`` does not count it (its
 prediction is the same with and without it), a micro-batched config is
 predicted here as a step at the micro-batch (with the gradient sum: one more
-gradient copy) or the validation pass at the whole batch (mlx-lm's
-``evaluate`` runs whole batches; ``memory.eval_memory``), whichever is
-larger. Once the estimate counts micro-batches, its prediction is used as is.
+gradient copy) or the validation pass (also in micro-batches;
+``memory.eval_memory``), whichever is larger. Once the estimate counts micro-batches, its prediction is used as is.
 
 ``result_preserving(plan)`` is the part of a plan that keeps the result
 (``lorastudio train --fit`` applies it); ``FitPlan.lines(lang)`` says the
@@ -329,14 +328,15 @@ class _Predictor:
         return Prediction(total, seconds, self.verdict(total))
 
     def _validation_gb(self, config: TrainConfig, source: str | Path | None) -> float:
-        """The validation pass at the whole batch, as ``estimate_for_model`` counts it."""
+        """The validation pass in micro-batches, as ``estimate_for_model`` counts it."""
         from lorastudio.core.estimate import memory as mem
 
         shape, train = mem.describe(source or self.model, config)
         width = max(1, config.max_seq_length - 1)
         widest = min(max(self.lengths), width) if self.lengths else width
         length = min(config.max_seq_length, 1 + PAD_TO * -(-(widest + 1) // PAD_TO)) - 1
-        return mem.eval_memory(shape, train, config.batch_size, length, fused_attention=self.device == "cuda").total / 1e9
+        return mem.eval_memory(shape, train, mem.eval_batch_size(config), length,
+                               fused_attention=self.device == "cuda").total / 1e9
 
 
 def _quantized_config(model: str | Path, folder: Path) -> Path | None:

@@ -157,3 +157,21 @@ def make_batch(
         loss_index=loss_index,
         loss_weight=loss_weight,
     )
+
+
+def in_micro_batches(iterate_batches, micro_batch_size: int):
+    """``iterate_batches`` (mlx-lm's signature) whose batches come as parts of ``micro_batch_size`` rows.
+
+    For validation and test under micro-batching: mlx-lm's ``evaluate`` sums each yielded
+    batch's loss times its token count and divides by all tokens, so the parts give the full
+    batches' loss to float rounding, with the parts' activations and logits alive instead of
+    the whole batch's. The parts keep their batch's padded width: the same positions count.
+    """
+
+    def parts(*args, **kwargs):
+        for tokens, lengths in iterate_batches(*args, **kwargs):
+            for row in range(0, tokens.shape[0], micro_batch_size):
+                yield tokens[row : row + micro_batch_size], lengths[row : row + micro_batch_size]
+
+    return parts
+

@@ -385,13 +385,24 @@ class _Training:
             device=device_description(),
         ))
 
-    def validate(self, iteration: int) -> ValReport:
+    def _evaluate(self, dataset, num_batches: int) -> float:
+        """mlx-lm's ``evaluate`` with our evaluation loss, in micro-batches when training uses them."""
         from mlx_lm.tuner.trainer import evaluate, iterate_batches
 
+        from lorastudio.core.tuner.batching import in_micro_batches
+
+        size, batch_size = self.stream.micro_batch_size, self.cfg.batch_size
+        if size and size < batch_size:
+            iterate_batches = in_micro_batches(iterate_batches, size)
+            if num_batches != -1:
+                num_batches *= -(-batch_size // size)
+        return evaluate(model=self.model, dataset=dataset, loss=self.eval_loss, batch_size=batch_size,
+                        num_batches=num_batches, max_seq_length=self.cfg.max_seq_length, iterate_batches=iterate_batches)
+
+    def validate(self, iteration: int) -> ValReport:
         cfg, counters = self.cfg, self.counters
         tic = time.perf_counter()
-        val_loss = evaluate(model=self.model, dataset=self.p.valid_set, loss=self.eval_loss, batch_size=cfg.batch_size,
-                            num_batches=cfg.val_batches, max_seq_length=cfg.max_seq_length, iterate_batches=iterate_batches)
+        val_loss = self._evaluate(self.p.valid_set, cfg.val_batches)
         self.model.train()
         improved = counters.best_val_loss is None or val_loss < counters.best_val_loss
         if improved:
@@ -503,12 +514,9 @@ class _Training:
         return None
 
     def test(self) -> None:
-        from mlx_lm.tuner.trainer import evaluate
-
         self.emit(status("test"))
         tic = time.perf_counter()
-        test_loss = evaluate(model=self.model, dataset=self.p.test_set, loss=self.eval_loss, batch_size=self.cfg.batch_size,
-                             num_batches=self.cfg.test_batches, max_seq_length=self.cfg.max_seq_length)
+        test_loss = self._evaluate(self.p.test_set, self.cfg.test_batches)
         self.emit(TestReport(test_loss=test_loss, test_ppl=math.exp(test_loss), test_time=time.perf_counter() - tic))
 
     def end(self, stop_reason: str | None) -> Event:

@@ -361,3 +361,16 @@ def test_the_logit_free_loss_and_micro_batches_are_counted():
     micro = estimate_for_model(QWEN_14B, seed.replace(micro_batch_size=1), measure_speed=False, device="metal")
     assert micro.activations_gb == pytest.approx(free.activations_gb / 4, rel=0.01)
     assert micro.gradients_gb == pytest.approx(2 * free.gradients_gb)
+
+
+def test_validation_in_micro_batches_is_counted_at_the_micro_batch():
+    """With checkpointing the whole batch's validation pass can be the peak; micro-batches shrink it too."""
+    from lorastudio.core.estimate import memory as mem
+
+    seed = SEED.replace(max_seq_length=2048, grad_checkpoint=True, logit_free_loss=False)
+    assert mem.eval_batch_size(seed) == 4
+    assert mem.eval_batch_size(seed.replace(micro_batch_size=1)) == 1
+    assert mem.eval_batch_size(seed.replace(micro_batch_size=8)) == 4  # wider than the batch: whole batches
+    whole = estimate_for_model(QWEN_14B, seed, measure_speed=False, device="metal")
+    micro = estimate_for_model(QWEN_14B, seed.replace(micro_batch_size=1), measure_speed=False, device="metal")
+    assert micro.logits_gb < whole.logits_gb / 3

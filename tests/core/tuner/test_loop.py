@@ -303,6 +303,39 @@ def test_micro_batches_take_the_whole_batch_s_step(tiny_config, tmp_path, sparse
             assert np.allclose(np.array(adapter[name]), np.array(value), rtol=1e-4, atol=1e-6), (size, name)
 
 
+def test_validation_and_test_run_in_micro_batches_with_the_whole_batch_s_loss(tiny_config, tmp_path, monkeypatch):
+    """Under micro-batching the evaluation loss sees parts of at most micro_batch_size rows, same losses."""
+    from lorastudio.core.tuner import loop
+
+    base = tiny_config.replace(iters=2, steps_per_eval=2, test=True, test_batches=2, val_batches=2,
+                               lora_parameters={"rank": 4, "scale": 10.0, "dropout": 0.0})
+    rows = []
+    real_losses = loop._Training._losses
+
+    def counting_losses(self):
+        train, evaluation = real_losses(self)
+
+        def counted(model, tokens, lengths):
+            rows.append(tokens.shape[0])
+            return evaluation(model, tokens, lengths)
+        return train, counted
+
+    monkeypatch.setattr(loop._Training, "_losses", counting_losses)
+    results = {}
+    for size in (None, 1):
+        rows.clear()
+        events = []
+        assert isinstance(train_run(runs.create_run(base.replace(micro_batch_size=size), tmp_path / f"r{size}"),
+                                    events.append), Finished)
+        results[size] = ([e.val_loss for e in events if isinstance(e, ValReport)],
+                         [e.test_loss for e in events if isinstance(e, TestReport)], list(rows))
+    (whole_val, whole_test, whole_rows), (val, test, part_rows) = results[None], results[1]
+    assert set(whole_rows) == {base.batch_size} and set(part_rows) == {1}
+    assert len(part_rows) == base.batch_size * len(whole_rows)  # every row of every batch, once
+    assert val == pytest.approx(whole_val, rel=1e-5) and test == pytest.approx(whole_test, rel=1e-5)
+    assert len(val) == 2 and len(test) == 1
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("mask_prompt", [False, True])
 def test_the_logit_free_loss_trains_and_validates_like_mlx_lm_s(tiny_config, tmp_path, monkeypatch, mask_prompt):
