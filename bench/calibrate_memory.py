@@ -49,13 +49,16 @@ class Case:
     num_layers: int = -1
     keys: tuple[str, ...] | None = None
     rank: int = 8
+    logit_free: bool = True  # LoRA Studio's default; False: every position's logits at once (mlx-lm's loss)
+    micro_batch: int | None = None
 
     @property
     def label(self) -> str:
         keys = "all" if self.keys is None else "+".join(k.split(".")[-1] for k in self.keys)
         layers = "all" if self.num_layers < 0 else str(self.num_layers)
-        return (f"{self.model} b{self.batch_size} x {self.length}{' ckpt' if self.grad_checkpoint else ''} "
-                f"[{layers} layers, {keys}, r{self.rank}]")
+        extras = (" ckpt" if self.grad_checkpoint else "") + ("" if self.logit_free else " full-logits")
+        extras += f" micro{self.micro_batch}" if self.micro_batch else ""
+        return f"{self.model} b{self.batch_size} x {self.length}{extras} [{layers} layers, {keys}, r{self.rank}]"
 
 
 QV = ("self_attn.q_proj", "self_attn.v_proj")
@@ -68,6 +71,8 @@ TINY_CASES = [
     Case("tiny", 4, 128, grad_checkpoint=True),
     Case("tiny", 4, 256, grad_checkpoint=True),
     Case("tiny", 4, 256, keys=QV, num_layers=1),
+    Case("tiny", 4, 256, logit_free=False),
+    Case("tiny", 8, 128, micro_batch=2),
 ]
 
 SMOLLM2_CASES = [
@@ -79,6 +84,9 @@ SMOLLM2_CASES = [
     Case("smollm2", 4, 256, num_layers=16, grad_checkpoint=True),
     Case("smollm2", 1, 1024, num_layers=-1, keys=QV),
     Case("smollm2", 1, 1024, num_layers=-1, keys=QV, grad_checkpoint=True),
+    Case("smollm2", 4, 256, num_layers=16, logit_free=False),
+    Case("smollm2", 4, 256, num_layers=16, grad_checkpoint=True, logit_free=False),
+    Case("smollm2", 4, 512, num_layers=16, keys=QV, grad_checkpoint=True, micro_batch=1),
 ]
 
 
@@ -110,6 +118,8 @@ def case_config(case: Case, model_dir: Path, data_dir: Path, iters: int = 3):
         save_every=10_000,
         max_seq_length=case.length + 1,
         grad_checkpoint=case.grad_checkpoint,
+        logit_free_loss=case.logit_free,
+        micro_batch_size=case.micro_batch,
         keep_best=False,
     ).replace(lora_parameters=lora)
 
