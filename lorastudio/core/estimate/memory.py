@@ -78,6 +78,12 @@ EVAL_LOGIT_COPIES, EVAL_H, EVAL_I, EVAL_SCORES = 2.0, 5.0, 2.0, 2.0
 # one chunk's logits and its reduction.
 LOGIT_FREE_COPIES = 3.0
 EVAL_LOGIT_FREE_COPIES = 2.0
+# MLX overlaps consecutive chunks (it allocates the next operations' outputs before the
+# previous ones finish). Without checkpointing, where the loss sits on top of every trained
+# layer's saved activations, SmolLM2's peaks held about two chunks' worth (1,024 positions in
+# chunks of 320: 0.17-0.27 GB above a one-chunk count); with checkpointing one chunk's worth
+# matched (bench/calibrate_memory.py, docs/memory.md).
+LOGIT_FREE_CHUNKS_ALIVE = 2
 
 # Optimizer state per trained parameter (MLX's optimizers): Adam and AdamW keep
 # two moments, SGD and Muon one buffer, Adafactor factored second moments.
@@ -382,7 +388,8 @@ def step_memory(shape: ModelShape, train: TrainShape, config: TrainConfig, batch
     logit_copies += QUANTIZED_HEAD_COPIES if shape.quantized_head else 0.0
     logits = logit_copies * shape.vocab * rows * shape.activation_bytes
     if chunk_rows:
-        logits = LOGIT_FREE_COPIES * shape.vocab * min(chunk_rows, rows) * 4 + rows * H * 4
+        alive = chunk_rows * (1 if config.grad_checkpoint else LOGIT_FREE_CHUNKS_ALIVE)
+        logits = LOGIT_FREE_COPIES * shape.vocab * min(alive, rows) * 4 + rows * H * 4
 
     if not config.grad_checkpoint:
         per_layer = SAVED_H * H + SAVED_I * I + SAVED_KV * kv + SAVED_SCORES * scores + LORA_INPUT * lora_inputs
