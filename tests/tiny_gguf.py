@@ -138,3 +138,89 @@ def write_tiny_gguf(tiny_model: Path, path: Path, qtype: Q, embed_type: Q | None
     w.write_tensors_to_file()
     w.close()
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# Tiny random models of the other architectures, written as llama.cpp's converter would
+# ---------------------------------------------------------------------------------------
+
+TINY_SIZES = {"hidden_size": 64, "num_hidden_layers": 2, "intermediate_size": 128, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "head_dim": 16, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
+              "max_position_embeddings": 2048}
+ARCH_CONFIGS = {  # general.architecture -> mlx-lm config (besides TINY_SIZES and the vocabulary)
+    "qwen2": {"model_type": "qwen2", "tie_word_embeddings": True},
+    "qwen3": {"model_type": "qwen3", "tie_word_embeddings": True},
+    "gemma2": {"model_type": "gemma2", "query_pre_attn_scalar": 16, "attn_logit_softcapping": 50.0,
+               "final_logit_softcapping": 30.0},
+    "gemma3": {"model_type": "gemma3_text", "query_pre_attn_scalar": 16, "sliding_window": 512,
+               "sliding_window_pattern": 6, "rope_local_base_freq": 10000.0,
+               "num_hidden_layers": 6},  # mlx-lm's gemma3_text indexes layer 6 - 1 when it makes its masks
+    "phi3": {"model_type": "phi3", "tie_word_embeddings": False},
+}
+
+
+def arch_model(tiny_model: Path, arch: str, seed: int = 0) -> tuple[dict, dict[str, np.ndarray]]:
+    """(mlx-lm config, Hugging Face-named float32 weights) of a random 2-layer model of ``arch``."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm.utils import _get_classes
+
+    vocab = json.loads((tiny_model / "config.json").read_text())["vocab_size"]
+    config = {**TINY_SIZES, "vocab_size": vocab, **ARCH_CONFIGS[arch]}
+    model_class, args_class = _get_classes(config)
+    mx.random.seed(seed)
+    model = model_class(args_class.from_dict(config))
+    weights = {}
+    for name, value in tree_flatten(model.parameters()):
+        if name == "lm_head.weight" and arch.startswith("gemma"):
+            continue  # Gemma ties its output to the embedding
+        # random norms (not all ones) and biases, so that a wrong offset or a dropped bias shows in the logits
+        if value.ndim == 1:
+            value = mx.random.normal(value.shape) * 0.1 + (0.0 if arch.startswith("gemma") else 1.0)
+        weights[name] = np.array(value.astype(mx.float32))
+    return config, weights
+
+
+def write_arch_gguf(tiny_model: Path, path: Path, arch: str, weights: dict[str, np.ndarray], config: dict) -> Path:
+    """The model as llama.cpp writes it: gguf's TensorNameMap names, Gemma's norms as w + 1, F32 tensors."""
+    tok = json.loads((tiny_model / "tokenizer.json").read_text())
+    tok_config = json.loads((tiny_model / "tokenizer_config.json").read_text())
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_context_length(config["max_position_embeddings"])
+    w.add_embedding_length(config["hidden_size"])
+    w.add_feed_forward_length(config["intermediate_size"])
+    w.add_block_count(config["num_hidden_layers"])
+    w.add_head_count(config["num_attention_heads"])
+    w.add_head_count_kv(config["num_key_value_heads"])
+    w.add_key_length(config["head_dim"])
+    w.add_value_length(config["head_dim"])
+    w.add_rope_dimension_count(config["head_dim"])
+    w.add_rope_freq_base(config["rope_theta"])
+    w.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    if arch == "gemma2":
+        w.add_attn_logit_softcapping(config["attn_logit_softcapping"])
+        w.add_final_logit_softcapping(config["final_logit_softcapping"])
+    if arch == "gemma3":
+        w.add_sliding_window(config["sliding_window"])
+    vocab = tok["model"]["vocab"]
+    tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    special = {a["content"] for a in tok["added_tokens"]}
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("gpt2")
+    w.add_token_list(tokens)
+    w.add_token_types([3 if t in special else 1 for t in tokens])
+    w.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]])
+    w.add_eos_token_id(vocab[tok_config["eos_token"]])
+    w.add_chat_template(tok_config["chat_template"])
+    arch_enum = next(a for a, n in gguf.MODEL_ARCH_NAMES.items() if n == arch)
+    name_map = gguf.get_tensor_name_map(arch_enum, config["num_hidden_layers"])
+    for name, a in weights.items():
+        module, _, suffix = name.rpartition(".")
+        if arch.startswith("gemma") and name.endswith("norm.weight"):
+            a = a + 1.0  # convert_hf_to_gguf.py's Gemma norm_shift
+        w.add_tensor(f"{name_map.get_name(module)}.{suffix}", a.astype(np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

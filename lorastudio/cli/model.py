@@ -44,13 +44,16 @@ def cmd_model_info(args) -> int:
 
 
 def cmd_import_gguf(args) -> int:
+    from lorastudio.cli.progress import StageLine
     from lorastudio.core.models.gguf_import import import_gguf
 
-    def progress(stage: str, fraction: float) -> None:
-        print(f"\r{stage} {fraction:4.0%}".ljust(70), end="", flush=True)
-
-    out = import_gguf(args.file, args.out, dtype=args.dtype, progress=progress)
-    print()
+    precision = args.quantize or args.dtype
+    progress = StageLine()  # one line per tensor
+    try:
+        out = import_gguf(args.file, args.out, dtype=None if precision in (None, "keep") else precision,
+                          progress=progress)
+    finally:
+        progress.close()
     print(out)
     return 0
 
@@ -84,11 +87,19 @@ def add_commands(sub) -> None:
                    "usable; seconds per step only for this machine's own backend)")
     p.set_defaults(func=cmd_model_info)
 
-    p = sub.add_parser("import-gguf", help="convert a GGUF file (llama) into an MLX model folder",
-                       description="Import a llama-architecture GGUF file (Q4_0, Q4_1, Q8_0, F16, F32) into an MLX "
-                       "model folder with its tokenizer and chat template. Keeps the quantization unless --dtype asks "
-                       "for float32, float16 or bfloat16.")
+    p = sub.add_parser("import-gguf", help="convert a GGUF file (llama, qwen2, qwen3, gemma2, gemma3, phi3) into an "
+                       "MLX model folder",
+                       description="Import a GGUF file (llama, Mistral, Qwen2/2.5, Qwen3, Gemma 2, Gemma 3, Phi-3; any "
+                       "tensor type llama.cpp's gguf package reads: F32, F16, BF16, Q4_0 ... Q8_0, K-quants, I-quants) "
+                       "into an MLX model folder with its tokenizer and chat template. By default the file's "
+                       "quantization is kept where MLX holds it exactly (Q4_0, Q4_1, Q8_0) and other quantized types "
+                       "are re-quantized by MLX to 4 or 8 bits; --quantize chooses instead: 4bit or 8bit (MLX, group "
+                       "64), or float16, bfloat16, float32 (float32 trains fastest on a CPU).")
     p.add_argument("file", help="the .gguf file")
     p.add_argument("out", help="the model folder to create")
-    p.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], help="dequantize to this type")
+    precision = p.add_mutually_exclusive_group()
+    precision.add_argument("--quantize", choices=["keep", "4bit", "8bit", "float16", "bfloat16", "float32"],
+                           help="the precision of the imported weights (default: keep the file's as far as MLX can)")
+    precision.add_argument("--dtype", choices=["float32", "float16", "bfloat16"],
+                           help="dequantize to this type (the same as --quantize with a float type)")
     p.set_defaults(func=cmd_import_gguf)

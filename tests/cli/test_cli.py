@@ -161,6 +161,7 @@ def test_cpu_advice_and_float32_copy(tiny_model, tiny_data, tmp_path):
     convert(str(tiny_model), mlx_path=str(q4), quantize=True, q_group_size=32, q_bits=4)
     assert weight_kind(q4) == "quantized"
     assert "15-40x slower" in cpu_training_advice(q4)
+    assert cpu_training_advice(q4, "zh").startswith("这个模型的权重是 量化，") and "慢 15 到 40 倍" in cpu_training_advice(q4, "zh")
     assert cpu_training_advice(tiny_model) is None
     common = ["--runs-dir", str(tmp_path / "runs"), "train", "--model", str(q4), "--data", str(tiny_data),
               "--iters", "1", "--num-layers", "2", "--batch-size", "2"]

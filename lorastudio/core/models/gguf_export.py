@@ -3,11 +3,11 @@
 ``mlx_lm.gguf.convert_to_gguf`` is not enough: it writes a byte-level BPE
 vocabulary as a SentencePiece one (``tokenizer.ggml.model "llama"``, no merges,
 no pre-tokenizer), no chat template, and takes the RoPE size from
-``hidden_size / heads``. So this module writes the file itself with
-``mx.save_gguf`` (no new dependency), as llama.cpp's ``convert_hf_to_gguf.py``
+``hidden_size / heads``. So this module writes the file itself with llama.cpp's
+own writer (``gguf.GGUFWriter``), as llama.cpp's ``convert_hf_to_gguf.py``
 does for a llama model:
 
-- Tensors renamed to llama.cpp's names; the rows of the Q and K projections
+- Tensors renamed to llama.cpp's names by gguf's ``TensorNameMap``; the rows of the Q and K projections
   (weights and biases) permuted from Hugging Face's RoPE layout into ggml's
   interleaved one (``LlamaModel.permute``: K with the key/value head count);
   one-dimensional tensors (norms, biases) in F32, matrices in F16 or F32.
@@ -24,22 +24,24 @@ Before the file is renamed into place it is read back with the GGUF importer
 tokenizer must give the same ids as the model's own on plain and chat text,
 or the export fails instead of leaving a file that would tokenize wrongly.
 
-Threads: everything runs on the calling thread (MLX arrays are built,
-evaluated and written there). MLX and tokenizers are imported lazily.
+Threads: everything runs on the calling thread (MLX arrays are built and
+evaluated there, then handed to the writer as numpy). gguf, MLX and tokenizers
+are imported lazily.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from lorastudio.core.models.gguf_vocab import (
     GgufExportError,
+    Typed,
     check_tokenizer,
+    f32,
     read_json,
     tokenizer_json,
     tokenizer_metadata,
@@ -52,19 +54,6 @@ OUT_TYPES = ("f16", "f32")
 MODEL_TYPES = ("llama", "mistral")  # mlx-lm runs both with its llama module; llama.cpp calls both "llama"
 _FILE_TYPE = {"f32": 0, "f16": 1}  # llama_ftype: ALL_F32, MOSTLY_F16
 
-_LAYER_NAMES = {
-    "input_layernorm": "attn_norm",
-    "post_attention_layernorm": "ffn_norm",
-    "self_attn.q_proj": "attn_q",
-    "self_attn.k_proj": "attn_k",
-    "self_attn.v_proj": "attn_v",
-    "self_attn.o_proj": "attn_output",
-    "mlp.gate_proj": "ffn_gate",
-    "mlp.up_proj": "ffn_up",
-    "mlp.down_proj": "ffn_down",
-}
-_GLOBAL_NAMES = {"model.embed_tokens": "token_embd", "model.norm": "output_norm", "lm_head": "output"}
-_LAYER_RE = re.compile(r"model\.layers\.(\d+)\.(.+)\.(weight|bias)")
 
 # --------------------------------------------------------------------------------------
 # What can be exported
@@ -106,12 +95,6 @@ def export_problem(model_dir: str | os.PathLike) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-def _f32(value: float):
-    import mlx.core as mx
-
-    return mx.array(float(value), dtype=mx.float32)
-
-
 def _model_metadata(config: dict[str, Any], out_type: str, name: str, n_vocab: int) -> dict[str, Any]:
     heads = int(config["num_attention_heads"])
     hidden = int(config["hidden_size"])
@@ -129,8 +112,8 @@ def _model_metadata(config: dict[str, Any], out_type: str, name: str, n_vocab: i
         "llama.feed_forward_length": u32(config["intermediate_size"]),
         "llama.attention.head_count": u32(heads),
         "llama.attention.head_count_kv": u32(config.get("num_key_value_heads") or heads),
-        "llama.attention.layer_norm_rms_epsilon": _f32(config.get("rms_norm_eps", 1e-5)),
-        "llama.rope.freq_base": _f32(config.get("rope_theta", 10000.0)),
+        "llama.attention.layer_norm_rms_epsilon": f32(config.get("rms_norm_eps", 1e-5)),
+        "llama.rope.freq_base": f32(config.get("rope_theta", 10000.0)),
         "llama.rope.dimension_count": u32(head_dim),
     }
     if head_dim != hidden // heads:
@@ -140,7 +123,7 @@ def _model_metadata(config: dict[str, Any], out_type: str, name: str, n_vocab: i
     kind = scaling.get("type") or scaling.get("rope_type")
     if kind == "linear":
         meta["llama.rope.scaling.type"] = "linear"
-        meta["llama.rope.scaling.factor"] = _f32(scaling["factor"])
+        meta["llama.rope.scaling.factor"] = f32(scaling["factor"])
     elif kind == "llama3" and scaling.get("original_max_position_embeddings"):
         meta["llama.rope.scaling.original_context_length"] = u32(scaling["original_max_position_embeddings"])
     return meta
@@ -173,14 +156,13 @@ def _llama3_rope_factors(config: dict[str, Any]) -> list[float]:
 # --------------------------------------------------------------------------------------
 
 
-def _gguf_name(name: str) -> str | None:
+def _gguf_name(name: str, name_map: Any) -> str | None:
+    """llama.cpp's name of an mlx-lm tensor, from gguf's own TensorNameMap (None when it has none)."""
     module, _, suffix = name.rpartition(".")
-    if module in _GLOBAL_NAMES and suffix == "weight":
-        return f"{_GLOBAL_NAMES[module]}.weight"
-    m = _LAYER_RE.fullmatch(name)
-    if m and m.group(2) in _LAYER_NAMES:
-        return f"blk.{m.group(1)}.{_LAYER_NAMES[m.group(2)]}.{m.group(3)}"
-    return None
+    if suffix not in ("weight", "bias"):
+        return None
+    base = name_map.get_name(module)
+    return f"{base}.{suffix}" if base else None
 
 
 def _permute(w, n_head: int):
@@ -222,9 +204,12 @@ def _dequantized(weights: dict[str, Any], config: dict[str, Any]) -> dict[str, A
 
 
 def _gguf_tensors(folder: Path, config: dict[str, Any], out_type: str, report: Progress) -> dict[str, Any]:
+    import gguf
     import mlx.core as mx
+    import numpy as np
 
     weights = _dequantized(_load_weights(folder), config)
+    name_map = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, int(config["num_hidden_layers"]))
     heads = int(config["num_attention_heads"])
     kv_heads = int(config.get("num_key_value_heads") or heads)
     # mlx-lm's rope_traditional means the weights already pair rotary dimensions the ggml way.
@@ -232,8 +217,8 @@ def _gguf_tensors(folder: Path, config: dict[str, Any], out_type: str, report: P
     target = mx.float16 if out_type == "f16" else mx.float32
     tensors: dict[str, Any] = {}
     for number, (name, w) in enumerate(sorted(weights.items()), 1):
-        gguf = _gguf_name(name)
-        if gguf is None:
+        gguf_name = _gguf_name(name, name_map)
+        if gguf_name is None:
             raise GgufExportError(f"{folder}: unexpected tensor {name!r} for a llama model")
         if permute and ".self_attn.q_proj." in name:
             w = _permute(w, heads)
@@ -243,8 +228,7 @@ def _gguf_tensors(folder: Path, config: dict[str, Any], out_type: str, report: P
         if target == mx.float16 and w.ndim > 1:
             if mx.any(mx.isinf(w)).item():
                 raise GgufExportError(f"{folder}: {name} has values beyond float16's range; export as f32")
-        mx.eval(w)
-        tensors[gguf] = w
+        tensors[gguf_name] = np.array(w)
         report(f"Converting tensor {number} of {len(weights)}", 0.05 + 0.6 * number / len(weights))
     if config.get("tie_word_embeddings", True):
         tensors.pop("output.weight", None)  # mlx-lm ignores a tied model's lm_head too; llama.cpp reuses token_embd
@@ -252,7 +236,7 @@ def _gguf_tensors(folder: Path, config: dict[str, Any], out_type: str, report: P
         raise GgufExportError(f"{folder}: the config says the output layer is not tied, but lm_head.weight is missing")
     scaling = config.get("rope_scaling") or {}
     if (scaling.get("type") or scaling.get("rope_type")) == "llama3":
-        tensors["rope_freqs.weight"] = mx.array(_llama3_rope_factors(config), dtype=mx.float32)
+        tensors["rope_freqs.weight"] = np.array(_llama3_rope_factors(config), dtype=np.float32)
     return tensors
 
 
@@ -304,7 +288,7 @@ def export_gguf(model_dir: str | os.PathLike, gguf_path: str | os.PathLike | Non
     tmp = Path(tmp_name)
     try:
         report(f"Writing {target.name}", 0.75)
-        mx.save_gguf(str(tmp), tensors, meta)
+        _write_gguf(tmp, tensors, meta)
         del tensors
         report("Checking the GGUF file", 0.9)
         check_tokenizer(tmp, folder, tokenizer)
@@ -316,3 +300,29 @@ def export_gguf(model_dir: str | os.PathLike, gguf_path: str | os.PathLike | Non
             tmp.unlink()
     report(f"GGUF written to {target}", 1.0)
     return target
+
+
+def _write_gguf(path: Path, tensors: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Write the file with llama.cpp's own writer: metadata in its types, then the tensors (numpy)."""
+    import gguf
+
+    types = gguf.GGUFValueType
+    writer = gguf.GGUFWriter(str(path), meta["general.architecture"])
+    try:
+        for key, value in meta.items():
+            if key == "general.architecture":
+                continue  # the writer wrote it
+            if isinstance(value, Typed):
+                writer.add_key_value(key, value.value, types[value.type],
+                                     sub_type=types[value.sub_type] if value.sub_type else None)
+            elif isinstance(value, str):
+                writer.add_key_value(key, value, types.STRING)
+            else:  # a list of strings: tokens, merges
+                writer.add_key_value(key, list(value), types.ARRAY, sub_type=types.STRING)
+        for name, array in tensors.items():
+            writer.add_tensor(name, array)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+    finally:
+        writer.close()

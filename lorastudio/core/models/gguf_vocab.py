@@ -13,8 +13,11 @@ end-of-turn ids, whether BOS/EOS are added, and the chat template.
 follows llama.cpp's rules) and compares its tokenizer with the model's own
 on plain and chat text.
 
-Threads: the calling thread. MLX (for typed metadata values) and tokenizers
-are imported lazily.
+Metadata values that need a GGUF type other than a string or a list of strings
+are ``Typed`` (value, gguf value type name, element type name); the export hands
+them to ``gguf.GGUFWriter.add_key_value``.
+
+Threads: the calling thread. tokenizers is imported lazily.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # llama.cpp token types
 _NORMAL, _CONTROL, _USER_DEFINED, _UNUSED = 1, 3, 4, 5
@@ -32,6 +35,26 @@ _PROBE_TEXT = (
     "Numbers 1, 22, 333, 4444 and 3.14159; code: def f(x):\n\treturn x**2  # done\n"
     "Ünïcödé: café, naïve, 日本語, emoji 🙂, 'quotes' and \"double quotes\"... I'm sure you'll see."
 )
+
+
+class Typed(NamedTuple):
+    """A metadata value with its GGUF type (llama.cpp checks the type of every key it reads)."""
+
+    value: Any
+    type: str  # a gguf.GGUFValueType name: UINT32, FLOAT32, BOOL, ARRAY
+    sub_type: str | None = None  # the element type of an ARRAY
+
+
+def u32(value: int) -> Typed:
+    return Typed(int(value), "UINT32")
+
+
+def f32(value: float) -> Typed:
+    return Typed(float(value), "FLOAT32")
+
+
+def flag(value: bool) -> Typed:
+    return Typed(bool(value), "BOOL")
 
 
 class GgufExportError(ValueError):
@@ -66,7 +89,7 @@ def tokenizer_json(folder: Path) -> dict[str, Any]:
 
 def _pre_tokenizer_name(folder: Path, pre: dict[str, Any] | None) -> tuple[str, bool]:
     """llama.cpp's tokenizer.ggml.pre for a tokenizer.json pre-tokenizer, and its add_prefix_space."""
-    from lorastudio.core.models.gguf_import import _LLAMA3_SPLIT, _TEKKEN_SPLIT
+    from lorastudio.core.models.gguf_tokenizer import LLAMA3_SPLIT as _LLAMA3_SPLIT, TEKKEN_SPLIT as _TEKKEN_SPLIT
 
     steps = (pre or {}).get("pretokenizers") if (pre or {}).get("type") == "Sequence" else [pre] if pre else []
     kinds = [s.get("type") for s in steps]
@@ -98,7 +121,6 @@ def _looks_special(token: str) -> bool:
 def tokenizer_metadata(model_dir: str | os.PathLike, n_vocab: int, eos_ids: list[int] | None = None
                        ) -> tuple[dict[str, Any], Any]:
     """The ``tokenizer.*`` GGUF metadata for a model folder, and its ``tokenizers.Tokenizer``."""
-    import mlx.core as mx
     from tokenizers import Tokenizer
 
     from lorastudio.core.models.modelfile import read_chat_template, special_tokens
@@ -141,9 +163,9 @@ def tokenizer_metadata(model_dir: str | os.PathLike, n_vocab: int, eos_ids: list
         "tokenizer.ggml.model": "gpt2",
         "tokenizer.ggml.pre": pre,
         "tokenizer.ggml.tokens": tokens,
-        "tokenizer.ggml.token_type": mx.array(types, dtype=mx.int32),
+        "tokenizer.ggml.token_type": Typed(types, "ARRAY", "INT32"),
         "tokenizer.ggml.merges": merges,
-        "tokenizer.ggml.add_space_prefix": mx.array(prefix),
+        "tokenizer.ggml.add_space_prefix": flag(prefix),
     }
     names = special_tokens(folder)
     ids = {}
@@ -166,30 +188,25 @@ def tokenizer_metadata(model_dir: str | os.PathLike, n_vocab: int, eos_ids: list
     full = tokenizer.encode("Hello", add_special_tokens=True).ids
     add_bos = len(full) > len(plain) and "bos_token" in ids and full[0] == ids["bos_token"]
     add_eos = len(full) > len(plain) and "eos_token" in ids and full[-1] == ids["eos_token"]
-    meta["tokenizer.ggml.add_bos_token"] = mx.array(bool(add_bos))
-    meta["tokenizer.ggml.add_eos_token"] = mx.array(bool(add_eos))
+    meta["tokenizer.ggml.add_bos_token"] = flag(add_bos)
+    meta["tokenizer.ggml.add_eos_token"] = flag(add_eos)
     template = read_chat_template(folder)
     if template:
         meta["tokenizer.chat_template"] = template
     return meta, tokenizer
 
 
-def u32(value: int):
-    """A GGUF uint32 metadata value (llama.cpp checks the type of every key it reads)."""
-    import mlx.core as mx
-
-    return mx.array(int(value), dtype=mx.uint32)
-
-
 def check_tokenizer(path: Path, folder: Path, tokenizer: Any) -> None:
     """Read the file back as llama.cpp would and compare its tokenizer with the model's own."""
     from lorastudio.core.models import gguf_import
+    from lorastudio.core.models.gguf_tokenizer import build_tokenizer
     from lorastudio.core.models.modelfile import ChatTemplateError, read_chat_template, render_chat, special_tokens
 
     summary = gguf_import.gguf_summary(path)
     if not summary["importable"]:
         raise GgufExportError(f"{folder}: the GGUF written does not read back: {summary['problem']}")
-    rebuilt, _ = gguf_import.build_tokenizer(gguf_import.read_gguf(path))
+    gf = gguf_import.read_gguf(path)
+    rebuilt, _ = build_tokenizer(gf.metadata, gf.get("general.architecture"), 2048)
     texts = [_PROBE_TEXT]
     template = read_chat_template(folder)
     if template:

@@ -199,10 +199,9 @@ def load_model(path: str | Path, adapter_path: str | Path | None = None, lazy: b
 # ----------------------------------------------------------------------------
 # the float32 copy for CPU training
 
-CPU_SLOW_REASON = (
-    "MLX's CPU backend has no fast kernels for quantized or 16-bit weights: training them "
-    "runs 15-40x slower than training a float32 copy (measured on SmolLM2-135M)."
-)
+def cpu_slow_reason(lang: str = "en") -> str:
+    """Why a float32 copy is advised on the CPU, in ``lang``."""
+    return messages.text("cpu.slow_reason", lang)
 
 
 def weight_kind(path: Path) -> str:
@@ -215,8 +214,8 @@ def weight_kind(path: Path) -> str:
     return model_facts(path).dtype
 
 
-def cpu_training_advice(path: Path) -> str | None:
-    """A sentence advising the float32 copy when MLX trains on the CPU and the weights are not float32."""
+def cpu_training_advice(path: Path, lang: str = "en") -> str | None:
+    """A sentence advising the float32 copy when MLX trains on the CPU and the weights are not float32 (in ``lang``)."""
     import mlx.core as mx
 
     if mx.default_device() != mx.cpu:
@@ -224,7 +223,7 @@ def cpu_training_advice(path: Path) -> str | None:
     kind = weight_kind(Path(path))
     if kind == "float32":
         return None
-    return f"This model's weights are {kind} and MLX is running on the CPU. {CPU_SLOW_REASON} Train the float32 copy instead (--float32)."
+    return messages.text("cpu.advice", lang, kind=kind, reason=cpu_slow_reason(lang))
 
 
 def float32_copy(path: Path, progress: Progress | None = None) -> Path:

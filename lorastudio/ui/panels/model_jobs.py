@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-DTYPE_SUFFIXES = {"float32": "-f32", "float16": "-f16", "bfloat16": "-bf16"}
+DTYPE_SUFFIXES = {"float32": "-f32", "float16": "-f16", "bfloat16": "-bf16", "4bit": "-4bit", "8bit": "-8bit"}
 
 
 def readable(exc: BaseException) -> str:
@@ -25,7 +25,7 @@ def readable(exc: BaseException) -> str:
 def analyse(model: str, config, parts: tuple[str, ...], lang: str = "en") -> dict:
     """Whatever of "facts" (with the CPU advice), "trainable" and "estimate" is asked for; errors become text.
 
-    ``lang`` ("en" or "zh"): the language of the estimate's summary.
+    ``lang`` ("en" or "zh"): the language of the estimate's summary and the CPU advice.
     """
     path = Path(model).expanduser()
     out: dict = {}
@@ -37,7 +37,7 @@ def analyse(model: str, config, parts: tuple[str, ...], lang: str = "en") -> dic
         except Exception as exc:  # noqa: BLE001 - shown in the card
             out["facts_error"] = readable(exc)
         else:
-            out["advice"] = _advice(path)
+            out["advice"] = _advice(path, lang)
     if "trainable" in parts:
         from lorastudio.core.models.info import trainable_count
 
@@ -50,11 +50,11 @@ def analyse(model: str, config, parts: tuple[str, ...], lang: str = "en") -> dic
     return out
 
 
-def _advice(path: Path) -> str | None:
+def _advice(path: Path, lang: str) -> str | None:
     from lorastudio.core.models.loading import cpu_training_advice
 
     try:
-        return cpu_training_advice(path)
+        return cpu_training_advice(path, lang)
     except Exception:  # noqa: BLE001 - advice is optional; the facts are what matter
         return None
 
@@ -146,16 +146,27 @@ def setting_changes(plan) -> dict:
     return changes
 
 
-def gguf_preview(path: str) -> dict:
-    """The GGUF header's summary, plus whether MLX trains on the CPU here (float32 is then advised)."""
+def gguf_preview(path: str, lang: str = "en") -> dict:
+    """The GGUF header's summary (its problem in ``lang``), plus whether MLX trains on the CPU here (float32 is then advised)."""
     from lorastudio.core.models.demo_model import demo_model_dtype
     from lorastudio.core.models.gguf_import import gguf_summary
-    from lorastudio.core.models.loading import CPU_SLOW_REASON
+    from lorastudio.core.models.loading import cpu_slow_reason
 
-    summary = gguf_summary(path)
+    summary = gguf_summary(path, lang)
     summary["cpu_training"] = demo_model_dtype() == "float32"
-    summary["cpu_reason"] = CPU_SLOW_REASON
+    summary["cpu_reason"] = cpu_slow_reason(lang)
     return summary
+
+
+def imported_precision(folder: str) -> tuple[str, str]:
+    """(the GGUF's own quantization, the precision chosen) of an imported folder, from its config.json."""
+    import json
+
+    try:
+        record = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8")).get("gguf_import") or {}
+    except (OSError, ValueError):
+        record = {}
+    return str(record.get("source_quantization") or "?"), str(record.get("precision") or "?")
 
 
 def demo_model_reason() -> str:

@@ -320,7 +320,7 @@ class ModelPanel(QWidget):
     def show_gguf(self, path: Path) -> None:
         """Read the file's header in the background, then show what it is and how it would be imported."""
         self._gguf_path = Path(path)
-        self._gguf_preview.run(model_jobs.gguf_preview, str(path))
+        self._gguf_preview.run(model_jobs.gguf_preview, str(path), core_language())
 
     def _on_gguf_preview(self, summary: dict) -> None:
         path = self._gguf_path
@@ -342,7 +342,9 @@ class ModelPanel(QWidget):
     def _on_gguf_imported(self, folder) -> None:
         self.gguf_card.hide()
         self._use_folder(Path(folder))
-        self.card.set_notice(self.tr("Imported into {path}").format(path=folder), "info")
+        source, chosen = model_jobs.imported_precision(folder)
+        self.card.set_notice(self.tr("Imported into {path} (the file's quantization {source}; imported as {chosen})")
+                             .format(path=folder, source=source, chosen=chosen), "info")
 
     # --- long jobs ------------------------------------------------------------------------
     def download(self, repo_id: str) -> None:

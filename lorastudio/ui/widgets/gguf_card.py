@@ -111,6 +111,8 @@ class GgufCard(QFrame):
         self.precision.clear()
         self.precision.addItem(self.tr("As in the file ({types})").format(types=types or "?"), None)
         self.precision.addItem(self.tr("float32 (fastest to train on a CPU)"), "float32")
+        self.precision.addItem(self.tr("4-bit (MLX, group 64): smallest"), "4bit")
+        self.precision.addItem(self.tr("8-bit (MLX, group 64)"), "8bit")
         self.precision.addItem(self.tr("float16"), "float16")
         self.precision.addItem(self.tr("bfloat16"), "bfloat16")
         self.precision.setCurrentIndex(1 if cpu_training else 0)
@@ -139,6 +141,8 @@ class GgufCard(QFrame):
             parts.append(self.tr("context {n} tokens").format(n=f"{s['context_length']:,}"))
         if s.get("parameters"):
             parts.append(self.tr("{n} parameters").format(n=human_count(int(s["parameters"]))))
+        if s.get("quantization"):
+            parts.append(self.tr("quantized {q}").format(q=s["quantization"]))
         if s.get("file_size"):
             parts.append(self.tr("{size} file").format(size=human_bytes(int(s["file_size"]))))
         parts.append(self.tr("chat template included") if s.get("has_chat_template") else self.tr("no chat template"))

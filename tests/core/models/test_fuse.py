@@ -586,7 +586,8 @@ def test_smollm2_fuse_export_reimport_answers_the_same(smollm2_f32, tiny_data, t
 
 def test_gguf_llama3_style_tokenizer_with_bos(fused, tmp_path):
     """A Llama 3 pre-tokenizer (regex split, ignore_merges) and a tokenizer that adds BOS round-trip too."""
-    from lorastudio.core.models.gguf_import import _LLAMA3_SPLIT, import_gguf, read_gguf
+    from lorastudio.core.models.gguf_import import import_gguf, read_gguf
+    from lorastudio.core.models.gguf_tokenizer import LLAMA3_SPLIT as _LLAMA3_SPLIT
     from mlx_lm.utils import load_tokenizer
 
     model = tmp_path / "llama3-tok"

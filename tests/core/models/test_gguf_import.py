@@ -318,18 +318,54 @@ def test_corrupt_counts(tiny_model, tmp_path):
     _refused(path, tmp_path / "out", "corrupt")
 
 
-def test_not_llama(tiny_model, tmp_path):
-    path = write_tiny_gguf(tiny_model, tmp_path / "qwen.gguf", Q.F16, arch="qwen2")
-    _refused(path, tmp_path / "out", 'unsupported architecture "qwen2"', "only llama")
+def test_unsupported_architecture(tiny_model, tmp_path):
+    path = write_tiny_gguf(tiny_model, tmp_path / "falcon.gguf", Q.F16, arch="falcon")
+    message = _refused(path, tmp_path / "out", 'unsupported architecture "falcon"')
+    assert "gemma3" in message and "qwen2" in message  # says what would work
     s = gguf_summary(path)
-    assert s["architecture"] == "qwen2" and not s["importable"] and "qwen2" in s["problem"]
+    assert s["architecture"] == "falcon" and not s["importable"] and "falcon" in s["problem"]
 
 
-def test_unsupported_tensor_type(tiny_model, tmp_path):
-    path = write_tiny_gguf(tiny_model, tmp_path / "q5.gguf", Q.Q5_0)
-    message = _refused(path, tmp_path / "out", "unsupported tensor type", "Q5_0")
-    assert "Q4_0" in message  # says what would work
-    assert gguf_summary(path)["tensor_types"]["Q5_0"] == 15
+def test_refusals_say_themselves_in_chinese(tiny_model, tmp_path):
+    from conftest import said
+
+    path = write_tiny_gguf(tiny_model, tmp_path / "falcon.gguf", Q.F16, arch="falcon")
+    with pytest.raises(GgufError) as info:
+        import_gguf(path, tmp_path / "out")
+    supported = "llama, qwen2, qwen3, gemma2, gemma3, phi3"
+    chinese = said(info.value, f'{path}: unsupported architecture "falcon" (supported: {supported}; '
+                               "Mistral models are filed as llama)")
+    assert chinese == f"GGUF 文件 {path}：不支持的架构“falcon”（支持：{supported}；Mistral 模型在 GGUF 中记为 llama）"
+    assert gguf_summary(path, "zh")["problem"] == chinese
+    with pytest.raises(GgufError) as info:
+        import_gguf(tmp_path / "absent.gguf", tmp_path / "out")
+    assert info.value.text("zh") == f"{tmp_path / 'absent.gguf'}：没有这个文件"
+
+
+def _header_only(path: Path, tensors: dict[str, np.ndarray], tokenizer_model: str | None = None) -> Path:
+    """A llama GGUF with the four required sizes, ``tensors`` and maybe a four-token vocabulary."""
+    w = gguf.GGUFWriter(str(path), "llama")
+    for add in (w.add_block_count, w.add_embedding_length, w.add_feed_forward_length, w.add_head_count):
+        add(32)
+    if tokenizer_model:
+        w.add_tokenizer_model(tokenizer_model)
+        w.add_token_list(["<unk>", "<s>", "</s>", "\u2581a"])
+    for name, array in tensors.items():
+        w.add_tensor(name, array)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+def test_unsupported_tensor_type(tmp_path):
+    """Integer tensors (I8) are nothing gguf's dequantization knows: refused by name, before writing."""
+    path = _header_only(tmp_path / "i8.gguf", {"token_embd.weight": np.zeros((4, 32), np.float32),
+                                                "blk.0.attn_q.weight": np.zeros((32, 32), np.int8)})
+    message = _refused(path, tmp_path / "out", "unsupported tensor type", "I8 (1 tensors)")
+    assert "Q4_K" in message  # says what would work
+    assert gguf_summary(path)["tensor_types"] == {"F32": 1, "I8": 1}
 
 
 def test_missing_tokenizer(tiny_model, tmp_path):
@@ -337,19 +373,9 @@ def test_missing_tokenizer(tiny_model, tmp_path):
     _refused(path, tmp_path / "out", "tokenizer")
 
 
-def test_sentencepiece_tokenizer_refused(tmp_path):
-    path = tmp_path / "spm.gguf"
-    w = gguf.GGUFWriter(str(path), "llama")
-    for add in (w.add_block_count, w.add_embedding_length, w.add_feed_forward_length, w.add_head_count):
-        add(32)
-    w.add_tokenizer_model("llama")
-    w.add_token_list(["<unk>", "<s>", "</s>", "\u2581a"])
-    w.add_tensor("token_embd.weight", np.zeros((4, 32), np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    _refused(path, tmp_path / "out", 'unsupported tokenizer model "llama"')
+def test_unknown_tokenizer_refused(tmp_path):
+    path = _header_only(tmp_path / "bert.gguf", {"token_embd.weight": np.zeros((4, 32), np.float32)}, "bert")
+    _refused(path, tmp_path / "out", 'unsupported tokenizer model "bert"', "SentencePiece")
 
 
 def test_out_dir_not_empty(tiny_model, tmp_path):
