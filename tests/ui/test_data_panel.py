@@ -347,3 +347,82 @@ def test_lines_around_a_problem_are_read_without_the_whole_line(tmp_path):
     assert lines.first == 1 and lines.lines == ("short", "y" * 50, "last")
     assert lines.cut == (0, 100_000 - 50, 0)
     assert data_jobs.read_lines_around(str(tmp_path / "missing.jsonl"), 1).error
+
+
+# --- foreign data: what it is, Convert, the page on the converted folder ---------------------------
+
+
+def alpaca_lines(n, broken=()):
+    rows = [{"instruction": f"Question {i}: what about the fox?", "input": "", "output": f"Answer {i}: two."}
+            for i in range(n)]
+    for i in broken:
+        rows[i] = {"instruction": "No answer", "input": ""}
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def test_a_foreign_file_says_what_it_is_and_converts_into_the_folder_the_page_uses(make_panel, qtbot, tiny_config,
+                                                                                   tmp_path):
+    source = tmp_path / "alpaca.jsonl"
+    source.write_text(alpaca_lines(20, broken=(3,)), encoding="utf-8")
+    before = source.read_bytes()
+    panel = make_panel(tiny_config.replace(data=str(source), chat_feature="conversation"))
+    wait_settled(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.foreign.isVisible(), timeout=10_000)
+    assert panel.foreign.label.text().startswith("Alpaca, 20 records: not a format mlx-lm reads as it is.")
+    listed = panel.problems_tab.list  # the same problem on 20 lines: one row, its lines under it
+    assert listed.topLevelItem(0).text(1) == "alpaca.jsonl, lines 1-20 (20)"
+    assert listed.topLevelItem(0).childCount() == 20 and listed.topLevelItem(0).child(19).text(1) == "alpaca.jsonl, line 20"
+    assert panel.tabs.tabText(0) == "Problems (2)"  # the group and "no usable examples"
+    panel.foreign.button.click()
+    dialog = panel.convert_dialog
+    assert dialog.isVisible() and dialog.mapping is None  # records, not a table: no column form
+    assert dialog.what.text() == "alpaca.jsonl: Alpaca, 20 records"
+    qtbot.waitUntil(lambda: "Question 0: what about the fox?" in dialog.preview.toPlainText(), timeout=10_000)
+    shown = dialog.preview.toPlainText()
+    assert "<|im_start|>" in shown or "user" in shown  # the chat template applied, as the model sees it
+    assert "Question 2" in shown and "✕" not in shown  # the first three records convert
+    assert dialog.grab().save(str(tmp_path / "convert-dialog.png"))
+    out = tmp_path / "converted"
+    dialog.output.setText(str(out))
+    dialog.convert_button.click()
+    qtbot.waitUntil(lambda: panel.state.config.data == str(out), timeout=10_000)
+    assert panel.state.config.chat_feature == "messages"  # the converted records' key
+    wait_settled(qtbot, panel)
+    assert panel.report.ok and not panel.foreign.isVisible()
+    assert panel.summary_text.startswith("17 train / 2 valid / 0 test examples, chat format")
+    assert (out / "rejects.jsonl").is_file() and source.read_bytes() == before
+    assert panel.banner.kind == "success" and panel.banner.message.text().startswith(f"Converted into {out}")
+
+
+def test_a_csv_table_is_mapped_in_a_small_form(make_panel, qtbot, tiny_config, tmp_path):
+    source = tmp_path / "faq.csv"
+    source.write_text("title,body,reply\n" + "".join(f'Hello {i},"Is it\nworking {i}?",Yes {i}.\n' for i in range(12)),
+                      encoding="utf-8")
+    panel = make_panel(tiny_config.replace(data=str(source)))
+    wait_settled(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.foreign.isVisible(), timeout=10_000)
+    assert panel.report.problems[0].key == "file.foreign"
+    panel.open_convert()
+    dialog = panel.convert_dialog
+    assert list(dialog.mapping.combos) == ["title", "body", "reply"]
+    qtbot.waitUntil(lambda: "map one column to user" in dialog.preview.toPlainText(), timeout=10_000)
+    dialog.mapping.set_role("title", "user")
+    dialog.mapping.set_role("body", "user")
+    dialog.mapping.set_role("reply", "assistant")
+    qtbot.waitUntil(lambda: "Hello 0\n\nIs it\nworking 0?" in dialog.preview.toPlainText(), timeout=10_000)
+    dialog.shares["valid"].setValue(25)
+    dialog.shares["train"].setValue(75)
+    out = tmp_path / "faq-mlx"
+    dialog.output.setText(str(out))
+    assert dialog.grab().save(str(tmp_path / "convert-csv.png"))
+    dialog.convert_button.click()
+    qtbot.waitUntil(lambda: panel.state.config.data == str(out), timeout=10_000)
+    wait_settled(qtbot, panel)
+    assert panel.report.ok and [len(panel.report.splits[s]) for s in ("train", "valid")] == [9, 3]
+
+
+def test_an_hf_dataset_config_is_named_and_a_chosen_dataset_replaces_it(make_panel, qtbot, tiny_config, tiny_data):
+    panel = make_panel(tiny_config.replace(data="", hf_dataset={"path": "someone/tiny-qa"}))
+    qtbot.waitUntil(lambda: "someone/tiny-qa (hf_dataset)" in panel.summary_text, timeout=10_000)
+    assert panel.select_dataset(tiny_data)
+    assert panel.state.config.data == str(tiny_data) and panel.state.config.hf_dataset is None

@@ -40,8 +40,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "key.unknown_hint": ("unknown key (did you mean '{hint}'?)", "未知的键（是不是要写 '{hint}'？）"),
     "key.unknown_expected": ("unknown key (expected {known})", "未知的键（应为 {known} 之一）"),
     "key.required": ("is required", "必须填写"),
-    "key.hf_dataset": ("Hugging Face datasets are not supported; point data at a local folder or .jsonl file",
-                       "不支持 Hugging Face 数据集；请让 data 指向本地文件夹或 .jsonl 文件"),
+    "key.hf_dataset": ("must be a mapping with path (and name, train_split, valid_split, test_split, *_feature) "
+                       "or a list of them (got {got})",
+                       "必须是含 path（以及 name、train_split、valid_split、test_split、*_feature）的映射，"
+                       "或这种映射的列表（实际为 {got}）"),
     # --- one value, as its field's type and metadata say ------------------------
     "value.bool": ("must be true or false (got {got})", "必须是 true 或 false（实际为 {got}）"),
     "value.whole": ("must be a whole number (got {got})", "必须是整数（实际为 {got}）"),

@@ -26,6 +26,7 @@ from typing import Any, Mapping, Sequence
 from lorastudio.core.base import atomic
 from . import messages
 from .checks import FAMILY, check_record, record_format
+from .groups import Grouper, ProblemGroup, single as _single_group
 from .keys import DataKeys
 from .lines import iter_lines, parse_line
 
@@ -107,6 +108,7 @@ class DatasetReport:
     single_file: bool = False
     error_count: int = 0
     warning_count: int = 0
+    groups: list[ProblemGroup] = field(default_factory=list)  # every problem, the same one on many lines said once
 
     @property
     def errors(self) -> list[Problem]:
@@ -120,8 +122,14 @@ class DatasetReport:
     def ok(self) -> bool:
         return self.error_count == 0
 
+    def grouped(self, severity: str | None = None) -> list[ProblemGroup]:
+        """The problems with the same one on many lines said once (``severity``: only those)."""
+        groups = self.groups or [_single_group(p) for p in self.problems]
+        return [g for g in groups if severity is None or g.severity == severity]
+
     def summary(self, limit: int = 10, lang: str = "en") -> str:
-        """A few lines for a log or an exception: counts, then the first errors (in ``lang``)."""
+        """A few lines for a log or an exception: counts, then the first errors (in ``lang``),
+        a problem found on many lines once with its lines and count."""
         sizes = ("、" if lang == "zh" else ", ").join(
             messages.text("summary.size", lang, split=messages.text(f"split.{name}", lang), count=len(self.splits.get(name, [])))
             for name in SPLITS
@@ -129,9 +137,10 @@ class DatasetReport:
         head = messages.text("summary.head", lang, path=self.path, sizes=sizes, errors=self.error_count,
                              warnings=self.warning_count,
                              format=self.format or messages.text("summary.unknown_format", lang))
-        shown = (self.errors or self.problems)[:limit]
-        lines = [head, *(f"  {p.located(lang)}" for p in shown)]
-        rest = (self.error_count if self.errors else len(self.problems)) - len(shown)
+        groups = self.grouped("error") or self.grouped()
+        shown = groups[:limit]
+        lines = [head, *(f"  {g.located(lang)}" for g in shown)]
+        rest = len(groups) - len(shown)
         if rest > 0:
             lines.append("  " + messages.text("summary.more", lang, rest=rest))
         return "\n".join(lines)
@@ -142,15 +151,17 @@ class DatasetReport:
 
 
 class _Log:
-    """Problems of one file, capped so that a million bad lines stay cheap."""
+    """Problems of one file, capped so that a million bad lines stay cheap; their groups are not capped."""
 
     def __init__(self, name: str, cap: int = MAX_PROBLEMS_PER_FILE) -> None:
         self.name, self.cap = name, cap
         self.kept: list[Problem] = []
         self.hidden = Counter()  # severity -> count beyond the cap
+        self.grouper = Grouper()
 
     def add(self, line: int | None, key: str, severity: str = "error", **values: Any) -> None:
         """Note the problem ``key`` of ``messages.TEXTS`` at ``line``."""
+        self.grouper.add(self.name, line, key, severity, values)
         if len(self.kept) < self.cap:
             self.kept.append(Problem.of(self.name, line, key, severity, **values))
         else:
@@ -178,6 +189,20 @@ class _FileResult:
     log: _Log
 
 
+def _foreign_hint(issues: list, record: dict, keys: DataKeys, path: Path) -> list:
+    """A record without mlx-lm's keys that is Alpaca or ShareGPT data: say so and name the command."""
+    from .formats import FOREIGN, NAMES, convert_command, record_kind
+
+    out = []
+    for key, values, severity in issues:
+        if key == "record.no_format_key":
+            kind = record_kind(record, keys)
+            if kind in FOREIGN:
+                key, values = "record.foreign_format", {"command": convert_command(path), "format": NAMES[kind]}
+        out.append((key, values, severity))
+    return out
+
+
 def _read_file(path: Path, name: str, keys: DataKeys, max_line_bytes: int, lenient: bool,
                trusted: bool = False) -> _FileResult:
     log = _Log(name)
@@ -197,7 +222,7 @@ def _read_file(path: Path, name: str, keys: DataKeys, max_line_bytes: int, lenie
                 if record is None:
                     continue
                 # Checked already and unchanged since (check_dataset's ``trusted``): no record has an error.
-                issues = [] if trusted else check_record(record, keys)
+                issues = [] if trusted else _foreign_hint(check_record(record, keys), record, keys, path)
                 for key, values, severity in issues:
                     log.add(number, key, severity, **values)
                 if not any(severity == "error" for _, _, severity in issues):
@@ -291,17 +316,50 @@ def fingerprint(path: str | os.PathLike) -> dict[str, list[int]]:
     return out
 
 
+def _foreign(path: Path, name: str) -> Problem:
+    """The one problem of a source in another container (CSV, Parquet, a JSON array, a Hugging Face
+    folder): what it holds and the command that converts it."""
+    from .formats import convert_command
+    from .readers import SourceError
+    from .sources import inspect_source
+
+    try:
+        source = inspect_source(path)
+    except SourceError as e:
+        return Problem(name, None, str(e), "error", e.key, tuple(e.values.items()))
+    return Problem.of(name, None, "file.foreign", command=convert_command(path), format=source.what(),
+                      count=source.count, container=source.container)
+
+
+def _whole_array(path: Path) -> bool:
+    """True when the whole file is one JSON array (a .jsonl file that is really JSON)."""
+    try:
+        return isinstance(json.loads(path.read_bytes().decode("utf-8-sig")), list)
+    except (OSError, ValueError, RecursionError):
+        return False
+
+
+def _groups(logs: list[_Log], before: list[Problem], after: list[Problem]) -> list[ProblemGroup]:
+    return ([_single_group(p) for p in before] + [g for log in logs for g in log.grouper.groups()]
+            + [_single_group(p) for p in after])
+
+
 def _check_folder(path: Path, keys: DataKeys, max_line_bytes: int, trusted: bool = False) -> DatasetReport:
+    from .hf import is_hf_folder
+
     problems: list[Problem] = []
     splits: dict[str, list[dict]] = {name: [] for name in SPLITS}
     lines: dict[str, list[int]] = {name: [] for name in SPLITS}
     files: dict[str, str] = {}
     formats: dict[str, str] = {}
+    logs: list[_Log] = []
     errors = warnings = 0
     if not (path / "train.jsonl").is_file():
         found = sorted(p.name for p in path.glob("*.jsonl"))
         name = path.name or str(path)
-        if found:
+        if is_hf_folder(path):
+            problems.append(_foreign(path, name))
+        elif found:
             problems.append(Problem.of(name, None, "folder.no_train_found", found=", ".join(found[:5])))
         else:
             problems.append(Problem.of(name, None, "folder.no_train"))
@@ -312,6 +370,7 @@ def _check_folder(path: Path, keys: DataKeys, max_line_bytes: int, trusted: bool
         if not file.is_file():
             continue
         result = _read_file(file, file.name, keys, max_line_bytes, lenient=False, trusted=trusted)
+        logs.append(result.log)
         problems += result.log.finish()
         errors += result.log.count("error")
         warnings += result.log.count("warning")
@@ -329,13 +388,27 @@ def _check_folder(path: Path, keys: DataKeys, max_line_bytes: int, trusted: bool
                                        format=formats[name], train_format=formats["train"]))
             warnings += 1
     fmt = formats.get("train") or next(iter(formats.values()), None)
-    return DatasetReport(str(path), fmt, problems, splits, files, lines, formats, False, errors, warnings)
+    first = 0 if "train" in files else 1
+    logged = sum(len(log.kept) + bool(sum(log.hidden.values())) for log in logs)
+    groups = _groups(logs, problems[:first], problems[first + logged:])
+    return DatasetReport(str(path), fmt, problems, splits, files, lines, formats, False, errors, warnings, groups)
 
 
 def _check_single(path: Path, keys: DataKeys, max_line_bytes: int, valid_fraction: float,
                   test_fraction: float, seed: int, trusted: bool = False) -> DatasetReport:
+    from .readers import container_of
+
+    container = container_of(path)
+    if container == "json" and path.suffix.lower() == ".jsonl" and not _whole_array(path):
+        container = "jsonl"  # a line starting with "[" in a JSONL file: the line checks say what is wrong
+    if container not in (None, "jsonl"):
+        problem = _foreign(path, path.name)
+        empty = {name: [] for name in SPLITS}
+        return DatasetReport(str(path), None, [problem], empty, {}, dict(empty), error_count=1,
+                             groups=[_single_group(problem)])
     result = _read_file(path, path.name, keys, max_line_bytes, lenient=True, trusted=trusted)
     problems = result.log.finish()
+    logged = len(problems)
     errors, warnings = result.log.count("error"), result.log.count("warning")
     try:
         indices = _split_indices(len(result.records), valid_fraction, test_fraction, seed)
@@ -351,7 +424,9 @@ def _check_single(path: Path, keys: DataKeys, max_line_bytes: int, valid_fractio
         warnings += 1
     files = {name: str(path) for name in SPLITS if splits[name]}
     formats = {name: result.format for name in SPLITS if splits[name] and result.format}
-    return DatasetReport(str(path), result.format, problems, splits, files, lines, formats, True, errors, warnings)
+    groups = _groups([result.log], [], problems[logged:])
+    return DatasetReport(str(path), result.format, problems, splits, files, lines, formats, True, errors, warnings,
+                         groups)
 
 
 def write_split(report_or_records: DatasetReport | Mapping[str, Sequence[dict]] | Sequence[dict],

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .convert_messages import TEXTS as CONVERT_TEXTS
+
 LANGUAGES = ("en", "zh")
 
 # Conventions of the Chinese: a full-width colon after the place ("messages[1].role："),
@@ -34,6 +36,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "summary.more": ("... and {rest} more", "……还有 {rest} 个"),
     "summary.warning": ("warning: {message}", "警告：{message}"),
     "summary.line": ("{file}:{line}", "{file} 第 {line} 行"),
+    # A problem found on many lines, said once (groups.py): "train.jsonl: lines 1-12, 15: ... (13 records)".
+    "summary.lines": ("{file}: lines {ranges}", "{file} 第 {ranges} 行"),
+    "summary.group": ("{message} ({count:,} records)", "{message}（{count:,} 条记录）"),
+    "summary.more_lines": ("{shown}, ... ({more:,} more lines)", "{shown}……（另有 {more:,} 行）"),
     "split.train": ("train", "训练"),
     "split.valid": ("valid", "验证"),
     "split.test": ("test", "测试"),
@@ -44,6 +50,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                              '没有 "{chat}"、"{prompt}"/"{completion}" 或 "{text}" 键（找到的键：{found}）'),
     "record.no_keys": ('no "{chat}", "{prompt}"/"{completion}" or "{text}" key (found keys: none)',
                        '没有 "{chat}"、"{prompt}"/"{completion}" 或 "{text}" 键（记录中没有任何键）'),
+    "record.foreign_format": ("{format} data, not a format mlx-lm reads; convert the file with: {command}",
+                              "这是 {format} 格式的数据，不是 mlx-lm 能读取的格式；请用以下命令转换文件：{command}"),
     "record.both_formats": ('has both "{chat}" and "{prompt}"/"{completion}"; '
                             'mlx-lm uses "{prompt}"/"{completion}" and ignores "{chat}"',
                             '记录同时有 "{chat}" 和 "{prompt}"/"{completion}"；'
@@ -114,6 +122,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "json.not_object": ("expected a JSON object {{...}}, got {got}", "应为 JSON 对象 {{...}}，实际为{got}"),
     # --- one file, a folder (datasets.py) --------------------------------------
     "file.cannot_read": ("cannot read: {error}", "无法读取：{error}"),
+    "file.foreign": ("{count:,} records{container} ({format}), not mlx-lm's JSONL; convert it with: {command}",
+                     "{count:,} 条记录{container}（{format}），不是 mlx-lm 的 JSONL；请用以下命令转换：{command}"),
     "file.empty": ("the file is empty (no examples)", "文件为空（没有样本）"),
     "file.no_usable": ("no usable examples in the file", "文件中没有可用的样本"),
     "file.mixed_formats": ('a "{format}" record in a file of "{family}" records ({count} of the {total} valid '
@@ -189,13 +199,15 @@ def _word(name: str, value: Any, lang: str) -> Any:
         return TYPES[value][lang == "zh"]
     if lang == "zh" and name == "json_error":
         return JSON_ERRORS.get(value, value)
+    if name == "container":  # a source's container (sources.Source.container), said as a phrase
+        return "" if value == "jsonl" else CONVERT_TEXTS.get(f"container.{value}", ("", ""))[lang == "zh"]
     if lang == "zh" and name == "mlx_error":
         return MLX_ERRORS.get(value, value)
     return value
 
 
 def text(key: str, lang: str = "en", **values: Any) -> str:
-    """The sentence ``key`` in ``lang`` ("en" or "zh"), filled in."""
-    english, chinese = TEXTS[key]
+    """The sentence ``key`` (of ``TEXTS`` or of converting's ``convert_messages.TEXTS``) in ``lang`` ("en" or "zh"), filled in."""
+    english, chinese = TEXTS[key] if key in TEXTS else CONVERT_TEXTS[key]
     words = {name: _word(name, value, lang) for name, value in values.items()}
     return (chinese if lang == "zh" else english).format(**words)

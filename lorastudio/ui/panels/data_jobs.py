@@ -174,6 +174,50 @@ def preview(record: dict, handle: TokenizerHandle, keys, mask_prompt: bool, max_
             return str(e)
 
 
+# --- foreign data: what it is, a preview of it converted, converting it -----------------
+
+def inspect(path: str):
+    """What a foreign dataset holds (pool thread): the core's ``Source``."""
+    from lorastudio.core.data.sources import inspect_source
+
+    return inspect_source(path)
+
+
+def convert_preview(path: str, fmt: str, mapping, handle: TokenizerHandle | None, lang: str, count: int = 3) -> list[str]:
+    """The first ``count`` records converted, as the model will see them (pool thread): the chat
+    template applied with ``handle``'s tokenizer, else the converted record as JSON; a record that
+    will be rejected says why."""
+    import json
+
+    from lorastudio.core.data.convert import Reject, preview_records
+    from lorastudio.core.data.datasets import DatasetError
+    from lorastudio.core.data.keys import DataKeys
+    from lorastudio.core.data.preview import preview as core_preview
+
+    texts = []
+    for record in preview_records(path, fmt, mapping, count):
+        if isinstance(record, Reject):
+            where = f"{record.file}:{record.line}" if record.line is not None else f"{record.file} #{record.row}"
+            texts.append(f"✕ {where}: {record.text(lang)}")
+            continue
+        shown = json.dumps(record, ensure_ascii=False, indent=1)
+        if handle is not None and handle.ok:
+            with handle.lock:
+                try:
+                    shown = core_preview(record, handle.tokenizer, DataKeys(), False, 1_000_000).text
+                except DatasetError:
+                    pass  # the template refuses it: the record itself says what goes in
+        texts.append(shown)
+    return texts
+
+
+def convert(path: str, out: str, fmt: str, mapping, split, seed: int):
+    """Convert ``path`` into the folder ``out`` (pool thread): the core's ``Conversion``."""
+    from lorastudio.core.data.convert import convert as core_convert
+
+    return core_convert(path, out, fmt=fmt, mapping=mapping, split=split, seed=seed)
+
+
 # --- the lines of a file around a problem ------------------------------------------
 
 @dataclass(frozen=True)

@@ -26,15 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from lorastudio.core.config.train_config import ConfigError
+from lorastudio.core.data.groups import single as group_of
 from lorastudio.core.data.keys import DataKeys
 from lorastudio.ui.panels import data_jobs, data_texts
-from lorastudio.ui.panels.data_tabs import LengthsTab, PreviewTab, ProblemsTab
+from lorastudio.ui.i18n import core_language
+from lorastudio.ui.panels.data_tabs import ForeignNote, LengthsTab, PreviewTab, ProblemsTab
 from lorastudio.ui.tasks import LatestTask, error_text
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.data_options import KeyOverrides, SplitControls
 from lorastudio.ui.widgets.dataset_source import DatasetSource, EmptyDataset, dropped_dataset
 
 REFRESH_DELAY_MS = 150  # typing in a spin box settles before the data is checked again
+#: The check's problems that mean the data is in a format the Convert dialog turns into mlx-lm's.
+FOREIGN_KEYS = ("file.foreign", "record.foreign_format")
 
 
 def data_keys(config) -> DataKeys:
@@ -60,6 +64,9 @@ class DataPanel(QWidget):
         self._summary_kind = ""
         self.setAcceptDrops(True)
 
+        self.foreign_source = None  # what a foreign dataset holds (the core's Source), once inspected
+        self.convert_dialog = None
+        self.inspector = LatestTask(self)
         self.checker, self.tokenizer_job = LatestTask(self), LatestTask(self)
         self.stats_job, self.preview_job = LatestTask(self), LatestTask(self)
         self._build()
@@ -75,6 +82,8 @@ class DataPanel(QWidget):
         self.stats_job.result.connect(self._on_stats)
         self.stats_job.failed.connect(self._on_stats_failed)
         self.stats_job.progress.connect(lambda _text, fraction: self._set_progress(fraction))
+        self.inspector.result.connect(self._on_inspected)
+        self.inspector.failed.connect(lambda _message, _details: self.foreign.hide())
         self.preview_job.result.connect(self._on_preview)
         self.preview_job.failed.connect(lambda message, _details: self._show_raw(self.tr("The preview failed: {error}").format(error=message)))
         for job in (self.checker, self.tokenizer_job, self.stats_job):
@@ -102,6 +111,7 @@ class DataPanel(QWidget):
         self.folder_note = QLabel(self.tr("The splits are the folder's train.jsonl, valid.jsonl and test.jsonl."))
         self.folder_note.setObjectName("muted")
         self.keys = KeyOverrides()
+        self.foreign = ForeignNote()
         self.problems_tab, self.preview_tab, self.lengths_tab = ProblemsTab(), PreviewTab(), LengthsTab()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -119,6 +129,7 @@ class DataPanel(QWidget):
         options.addWidget(self.keys.toggle)
         content_layout.addLayout(options)
         content_layout.addWidget(self.keys)
+        content_layout.addWidget(self.foreign)
         content_layout.addWidget(self.tabs, 1)
         self.body = QStackedWidget()
         self.empty = EmptyDataset(self.source)
@@ -136,6 +147,7 @@ class DataPanel(QWidget):
 
         self.source.chosen.connect(self.select_dataset)
         self.source.recheck_requested.connect(self.recheck)
+        self.foreign.convert_requested.connect(self.open_convert)
         self.split_controls.changed.connect(self._update_config)
         self.keys.changed.connect(self._update_config)
         self.preview_tab.mask_toggled.connect(lambda on: self._update_config({"mask_prompt": on}))
@@ -161,7 +173,7 @@ class DataPanel(QWidget):
         self.banner.hide()
         if str(path) == self.state.config.data:
             self.recheck()
-        elif not self._update_config({"data": str(path)}):
+        elif not self._update_config({"data": str(path), **({"hf_dataset": None} if self.state.config.hf_dataset else {})}):
             return False
         self.settings.add_recent("datasets", str(path))
         self.settings.set_last_directory(str(path.parent))
@@ -238,6 +250,14 @@ class DataPanel(QWidget):
             self.report = self.stats = None
             self._report_key = None
             self.body.setCurrentIndex(0)
+            if config.hf_dataset:  # mlx-lm's hf_dataset: read from this computer when a run starts
+                from lorastudio.core.data.hf import hf_dataset_entries
+
+                names = ", ".join(str(entry.get("path", "?")) for entry in hf_dataset_entries(config.hf_dataset))
+                self._set_summary("", self.tr("The config trains on the Hugging Face dataset {names} (hf_dataset), "
+                                              "read from this computer's cache when the run starts; choose a "
+                                              "dataset here to use it instead.").format(names=names))
+                return
             self._set_summary("", self.tr("Choose a dataset to check it and preview its examples."))
             return
         self.body.setCurrentIndex(1)
@@ -269,7 +289,7 @@ class DataPanel(QWidget):
         self._serial += 1
         self.stats = None
         self._stats_key = self._preview_key = None
-        self.problems_tab.set_problems(report.problems)
+        self.problems_tab.set_problems(report.problems, report.grouped())
         self.preview_tab.set_splits({name: len(records) for name, records in report.splits.items()})
         if self._new_dataset:
             self.tabs.setCurrentWidget(self.problems_tab if report.error_count or not any(report.splits.values())
@@ -277,8 +297,39 @@ class DataPanel(QWidget):
             self._new_dataset = False
         self._update_summary()
         self.checked.emit(report)
+        self._inspect_foreign(report)
         self._start_stats()
         self._show_example()
+
+    # --- foreign data -------------------------------------------------------------------
+    def _inspect_foreign(self, report) -> None:
+        """Find out what a dataset in a foreign format holds, for the Convert note."""
+        self.foreign_source = None
+        self.foreign.hide()
+        if any(problem.key in FOREIGN_KEYS for problem in report.problems):
+            self.inspector.run(data_jobs.inspect, report.path)
+        else:
+            self.inspector.stop()
+
+    def _on_inspected(self, source) -> None:
+        self.foreign_source = source
+        self.foreign.show_source(source.describe(core_language()))
+
+    def open_convert(self) -> None:
+        """The Convert dialog for the foreign dataset on show; the page uses the folder it writes."""
+        from lorastudio.ui.panels.convert_dialog import ConvertDialog
+
+        if self.foreign_source is None or self.report is None:
+            return
+        self.convert_dialog = ConvertDialog(self.report.path, self.foreign_source, self.tokenizer, self)
+        self.convert_dialog.converted.connect(self._use_converted)
+        self.convert_dialog.open()
+
+    def _use_converted(self, folder: str) -> None:
+        # Converted records carry mlx-lm's default keys, whatever keys the source needed.
+        self._update_config(dict(KeyOverrides.DEFAULTS))
+        if self.select_dataset(folder):
+            self.banner.show_success(self.tr("Converted into {folder}: the page now uses it.").format(folder=folder))
 
     def _on_tokenizer(self, handle) -> None:
         self.tokenizer = handle
@@ -322,7 +373,8 @@ class DataPanel(QWidget):
              else self.tr("Counted with the model's tokenizer and chat template; every token after the first carries loss."))
             if config.model else "")
         if stats.problems:
-            self.problems_tab.set_problems(list(self.report.problems) + list(stats.problems))
+            self.problems_tab.set_problems(list(self.report.problems) + list(stats.problems),
+                                           self.report.grouped() + [group_of(p) for p in stats.problems])
         self._update_summary()
         self.stats_ready.emit(stats)
 
@@ -394,7 +446,7 @@ class DataPanel(QWidget):
             return
         extra = list(self.stats.problems) if self.stats is not None else []
         self._set_summary(*data_texts.summary(self.report, extra))
-        problems = len(self.report.problems) + len(extra)
+        problems = len(self.report.grouped()) + len(extra)  # a problem found on many lines counts once
         self.tabs.setTabText(0, self.tr("Problems ({count})").format(count=problems) if problems else self.tr("Problems"))
 
     def _set_summary(self, kind: str, text: str) -> None:

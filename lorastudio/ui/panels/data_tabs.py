@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -51,6 +52,31 @@ def _problem_path(problem, report) -> Path | None:
     base = Path(report.path)
     path = base / problem.file if base.is_dir() else base if problem.file == base.name else None
     return path if path is not None and path.is_file() else None
+
+
+class ForeignNote(QFrame):
+    """Above the tabs when the dataset is in a foreign format: what it is, and Convert…."""
+
+    convert_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.button = QPushButton(self.tr("Convert…"))
+        self.button.setToolTip(self.tr("Write it as an mlx-lm dataset folder (train/valid/test.jsonl) and use that"))
+        self.button.clicked.connect(self.convert_requested)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.button)
+        self.hide()
+
+    def show_source(self, what: str) -> None:
+        self.label.setText(self.tr("{what}: not a format mlx-lm reads as it is. Convert it into a dataset folder "
+                                   "to train on it.").format(what=what))
+        self.show()
 
 
 class ProblemsTab(QWidget):
@@ -94,8 +120,12 @@ class ProblemsTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.stack)
 
-    def set_problems(self, problems) -> None:
-        self.list.set_problems(problems)
+    def set_problems(self, problems, groups=None) -> None:
+        """Show ``problems``; with ``groups`` (the core's ``ProblemGroup``s) one found on many lines is one row."""
+        if groups is None:
+            self.list.set_problems(problems)
+        else:
+            self.list.set_groups(groups, problems)
         self.stack.setCurrentIndex(1 if problems else 0)
         self.lines.show_message("")
         self.where.setText(self.tr("Select a problem to see its line."))

@@ -19,12 +19,13 @@ from lorastudio.core.base.paths import demo_dataset_dir
 
 
 def dropped_dataset(mime) -> Path | None:
-    """The one folder or .jsonl file a drag carries, or None."""
+    """The one folder or data file (.jsonl, or one the Data page converts: .json, .csv, .tsv, .parquet, .arrow)
+    a drag carries, or None."""
     urls = mime.urls() if mime.hasUrls() else []
     if len(urls) != 1 or not urls[0].isLocalFile():
         return None
     path = Path(urls[0].toLocalFile())
-    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".jsonl"):
+    if path.is_dir() or (path.is_file() and path.suffix.lower() in (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".arrow")):
         return path
     return None
 
@@ -62,7 +63,7 @@ class DatasetSource(QWidget):
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Dataset"), self._start_directory(),
-                                              self.tr("JSON Lines (*.jsonl);;All Files (*)"))
+                                              self.tr("JSON Lines (*.jsonl);;Data to convert (*.json *.csv *.tsv *.parquet *.arrow);;All Files (*)"))
         if path:
             self.chosen.emit(path)
 

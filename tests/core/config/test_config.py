@@ -95,7 +95,7 @@ def test_plain_1e_minus_5_reads_as_float():
         ({"valid_fraction": 0.6, "test_fraction": 0.5}, "valid_fraction", "leave examples to train on"),
         ({"valid_fraction": 0.95}, "valid_fraction", "at most"),
         ({"epochs": -1}, "epochs", "at least"),
-        ({"hf_dataset": {"path": "x"}}, "hf_dataset", "not supported"),
+        ({"hf_dataset": {"name": "x"}}, "hf_dataset.path", "required"),
     ],
 )
 def test_invalid_values_name_field_and_reason(changes, field, reason):
@@ -140,7 +140,8 @@ def test_invalid_values_name_field_and_reason(changes, field, reason):
         # Kept as code: the outside world (PEFT's alpha, mlx_lm.lora's keys, the optimizers) and several fields.
         ({"lora_parameters": {"alpha": 16}},
          "lora_parameters.alpha: mlx-lm uses 'scale' (the multiplier itself, PEFT's alpha / rank), not 'alpha'"),
-        ({"hf_dataset": "x"}, "hf_dataset: Hugging Face datasets are not supported; point data at a local folder or .jsonl file"),
+        ({"hf_dataset": "x"}, "hf_dataset: must be a mapping with path (and name, train_split, valid_split, test_split, "
+                              "*_feature) or a list of them (got 'x')"),
         ({"optimizer_config": {"lion": {}}},
          "optimizer_config.lion: unknown optimizer (expected one of adam, adamw, muon, sgd, adafactor)"),
         ({"optimizer_config": {"adam": 3}}, "optimizer_config.adam: must be a mapping of option: value (got 3)"),

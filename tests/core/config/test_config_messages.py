@@ -59,7 +59,7 @@ def bad_configs(tmp_path):
         {"lr_schedule": {"name": "cosine_decay", "arguments": [1], "nmae": 1}},  # key.unknown_expected
         {"lerning_rate": 1e-4},  # key.unknown_hint
         {"zzzzzz": 1},  # key.unknown
-        {"hf_dataset": {"path": "x"}},  # key.hf_dataset
+        {"hf_dataset": "x"},  # key.hf_dataset
         {"lora_parameters": {"alpha": 16}},  # lora.alpha
         {"optimizer_config": {"lion": {}}},  # optimizer.unknown
         {"optimizer_config": {"adam": 3}},  # value.options

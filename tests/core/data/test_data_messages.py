@@ -84,6 +84,7 @@ BAD_RECORDS = [
     {"messages": [{"role": "user", "content": "q"}, calls({"function": {"name": "f"}}),
                   {"role": "tool", "content": "r"}, {"role": "assistant", "content": "a"}]},  # tool_calls.no_tools
     {"text": "a text record in a chat file"},  # file.mixed_formats
+    {"instruction": "i", "input": "", "output": "o"},  # record.foreign_format (Alpaca)
 ]
 
 BAD_LINES = [
@@ -135,6 +136,8 @@ def many_problems(tmp_path):
     reports.append(check_dataset(single, valid_fraction=0.9, test_fraction=0.5))  # split.fractions
     reports.append(check_dataset(single, valid_fraction=0.0))  # split.no_valid_zero
     reports.append(check_dataset(write_chat_jsonl(tmp_path / "one.jsonl", 1)))  # split.no_valid_one
+    (tmp_path / "table.csv").write_text("question,answer\nq,a\n", encoding="utf-8")
+    reports.append(check_dataset(tmp_path / "table.csv"))  # file.foreign
     return [p for report in reports for p in report.problems]
 
 
