@@ -11,7 +11,9 @@ the demo dataset; it reuses the training runs of the demo case), ``generation``
 while training and while streaming), ``launch`` (spawn to window shown) and
 ``blas`` (OpenBLAS against the bundled reference BLAS) and ``memory`` (peak
 memory, speed and losses against mlx_lm.lora on full-width long batches,
-SmolLM2-135M and a random model of Qwen2.5-0.5B's shape). A section that fails
+SmolLM2-135M and a random model of Qwen2.5-0.5B's shape) and ``distributed``
+(two ranks on loopback against one process: losses, step time, the
+all-reduce's share of a step). A section that fails
 is reported under "errors" and the others still run. docs/BENCHMARKS.md says
 what each figure means. Main thread of the benchmark process.
 """
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from bench.common import ROOT, BenchError, base_env, loadavg, rounded, run_child
 
-SECTIONS = ("train", "demo", "generation", "gui", "launch", "blas", "memory")
+SECTIONS = ("train", "demo", "generation", "gui", "launch", "blas", "memory", "distributed")
 
 FULL = {
     "train": [  # (case, iters, steps per report, repetitions, variants, variants run in the first repetition only)
@@ -49,6 +51,8 @@ FULL = {
         ("smollm2_f32", "smollm2_f32", 4, 1024, None),
         ("qwen2_5_0_5b", "qwen2_5_0_5b", 2, 1024, 4),
     ],
+    # (model, iters): one process against 2 ranks on loopback (bench.distributed_cases).
+    "distributed": [("tiny", 6), ("smollm2_f32", 3)],
 }
 QUICK = {
     "train": [("tiny", 40, 5, 2, ("mlx_lm", "ours", "ours_exact", "ours_app", "ours_bucketed"), ())],
@@ -58,6 +62,7 @@ QUICK = {
     "launches": 2,
     "blas": {"iters": 2, "batch_size": 1},
     "memory": [("tiny", "tiny", 3, 256, None), ("smollm2_f32", "smollm2_f32", 2, 128, None)],
+    "distributed": [("tiny", 6)],
 }
 
 
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc(file=sys.stderr)
         log(f"  ({time.perf_counter() - t0:.0f} s)")
 
-    need = {case for case, *_ in plan["train"]} | {"smollm2_f32"}
+    need = {case for case, *_ in plan["train"]} | {"smollm2_f32"} | ({m for m, _ in plan["distributed"]} if "distributed" in only else set())
     models = run_child("ours_side", "prepare_models", {"models_dir": str(args.models), "need": sorted(need)}, base_env(work), work)
     summary["machine"] = _machine(work)
     log(f"Machine: {summary['machine']}")
@@ -255,8 +260,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"(ratio {figures[f'memory_peak_ratio_{name}']:.3f}), tokens/s ratio {figures[f'memory_tokens_per_s_ratio_{name}']:.3f}, "
                 f"max loss difference {figures[f'memory_max_loss_diff_{name}']:.2e}")
 
+    def distributed():
+        from bench import distributed_cases
+
+        for model, iters in plan["distributed"]:
+            result = distributed_cases.run(models[model], model, iters, work / f"distributed-{model}", log=log)
+            details[f"distributed_{model}"] = result
+            summary.update({
+                f"distributed_max_loss_diff_{model}": result["max_loss_diff"],
+                f"distributed_step_time_ratio_{model}": result["step_time_ratio"],
+                f"distributed_all_reduce_ms_{model}": result["all_reduce"]["all_reduce_ms"],
+                f"distributed_all_reduce_gb_s_{model}": result["all_reduce"]["bandwidth_gb_s"],
+                f"distributed_all_reduce_share_{model}": result["all_reduce_share_of_step"],
+            })
+
     for name, fn in (("train", train), ("demo", demo), ("generation", generation), ("gui", gui), ("launch", launch), ("blas", blas),
-                     ("memory", memory)):
+                     ("memory", memory), ("distributed", distributed)):
         section(name, fn)
 
     summary["load_average_end"] = loadavg()

@@ -94,7 +94,9 @@ def _observed_worker(obs_path: Path):
 
     real = training.worker_command
 
-    def command(run_dir, resume):
+    def command(run_dir, resume, plan=None):
+        if plan is not None:  # a distributed run: its launcher and ranks as they are
+            return real(run_dir, resume, plan)
         cmd = [sys.executable, "-m", "bench.observed_worker", str(run_dir), str(obs_path)]
         return cmd + (["--resume"] if resume else [])
 

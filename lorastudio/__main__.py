@@ -1,9 +1,11 @@
 """`lorastudio` and `python -m lorastudio`: the app with no arguments, the command line otherwise.
 
 The training child enters here too (``_train-worker``), which is what lets a
-frozen app start its own training process; so does ``--self-test [PNG]``
-(``lorastudio.selftest``), the check a packaged app runs on itself. Runs on
-the main thread.
+frozen app start its own training process; so do MLX's launcher for a
+distributed run (``_mlx-launch``) and the host check's rank (``_host-probe``),
+so a packaged app is the command every host of a distributed run starts; and
+so does ``--self-test [PNG]`` (``lorastudio.selftest``), the check a packaged
+app runs on itself. Runs on the main thread.
 """
 
 from __future__ import annotations
@@ -25,7 +27,20 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_train-worker"]:
         from lorastudio.core.train.worker import main as worker_main
 
-        return worker_main(argv[1], resume="--resume" in argv[2:])
+        flags = argv[2:]
+        ranks = int(flags[flags.index("--distributed") + 1]) if "--distributed" in flags else 0
+        backend = flags[flags.index("--backend") + 1] if "--backend" in flags else None
+        return worker_main(argv[1], resume="--resume" in flags, distributed=ranks, backend=backend)
+    if argv[:1] == ["_mlx-launch"]:
+        # MLX's launcher from this program, so a packaged app launches its own ranks.
+        from lorastudio.core.train.distributed import run_launcher
+
+        return run_launcher(argv[1:])
+    if argv[:1] == ["_host-probe"]:
+        # One rank of `lorastudio hosts check` (lorastudio.core.train.hostcheck).
+        from lorastudio.core.train.hostcheck import probe_main
+
+        return probe_main(argv[1:])
     if argv[:1] == ["--self-test"]:
         from lorastudio.selftest import main as selftest_main
 

@@ -22,7 +22,9 @@ import json
 from pathlib import Path
 
 # mlx.core imports these by name from C++ (found with `strings core*.so`).
-MLX_HIDDEN = ["mlx._reprlib_fix", "mlx.__array_api_info"]
+MLX_HIDDEN = ["mlx._reprlib_fix", "mlx.__array_api_info",
+              # MLX's launcher (mlx.launch), which a distributed run starts as `LoRAStudio _mlx-launch`.
+              "mlx._distributed_utils.launch", "mlx._distributed_utils.common"]
 # mlx-lm packages whose modules are imported by name at run time.
 RUNTIME_PACKAGES = ("mlx_lm.models", "mlx_lm.chat_templates", "mlx_lm.tool_parsers")
 # Where the manifest sits inside the bundle (lorastudio.selftest.MANIFEST reads it).

@@ -81,3 +81,16 @@ def test_memory_section_trains_full_rows_on_both_sides(tiny_model, work):
         assert figures[key] > 0, key
     config = json.loads(memory_cases.QWEN_CONFIG.read_text())
     assert (config["vocab_size"], config["hidden_size"], config["num_hidden_layers"], config["model_type"]) == (151936, 896, 24, "qwen2")
+
+
+def test_distributed_section_compares_two_ranks_with_one_process(tiny_model, work):
+    """bench.distributed_cases: the same losses on 2 ranks, the step times and the all-reduce's share."""
+    from bench import distributed_cases
+
+    work.mkdir()
+    result = distributed_cases.run(str(tiny_model), "tiny", 2, work, log=lambda _: None)
+    assert result["max_loss_diff"] < 1e-5
+    assert result["gradient_numbers"] > 0 and result["all_reduce"]["numbers"] == result["gradient_numbers"]
+    for key in ("step_ms_one_process", "step_ms_two_ranks", "step_time_ratio", "all_reduce_share_of_step"):
+        assert result[key] > 0, key
+    assert result["all_reduce"]["all_reduce_ms"] > 0 and result["all_reduce"]["bandwidth_gb_s"] > 0

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from lorastudio import __version__
-from lorastudio.cli import chat, data, fuse, model, report, runs, train
+from lorastudio.cli import chat, data, fuse, hosts, model, report, runs, train
 from lorastudio.cli.common import CliError, err
 
-COMMAND_MODULES = (train, runs, data, model, chat, report, fuse)
+COMMAND_MODULES = (train, runs, data, model, chat, report, fuse, hosts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,9 +1,11 @@
 """The command line's live progress line for a training run.
 
 ``ProgressPrinter.handle(event)`` redraws one line in a terminal
-(iteration, loss, tokens/s, elapsed time, ETA) and prints a plain line per
-report when the output is not a terminal (a log file, CI). Runs on the
-command line's main thread.
+(iteration, loss, tokens/s, elapsed time, ETA; for a run on several ranks, each host's
+tokens/s) and prints a plain line per
+report when the output is not a terminal (a log file, CI). ``StageLine`` does
+the same for a core job's ``progress(stage, fraction)`` (one stage per tensor
+of a GGUF import). Runs on the command line's main thread.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ from lorastudio.core.runs.metrics import format_duration
 
 
 
+def _rank_hosts(run_dir: str, ranks: int) -> list[str]:
+    """The host of each rank, as the run's status.json records it (rank numbers when it does not)."""
+    from lorastudio.core.runs.folder import read_status
+
+    hosts = (read_status(run_dir).get("distributed") or {}).get("hosts") or []
+    return hosts if len(hosts) == ranks else [f"rank {r}" for r in range(ranks)]
+
+
 class ProgressPrinter:
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
@@ -29,6 +39,8 @@ class ProgressPrinter:
         self.loss: float | None = None
         self.val_loss: float | None = None
         self.tokens_per_second: float | None = None
+        self.hosts: list[str] = []  # a distributed run's host of each rank (its status.json)
+        self.host_rates: dict[str, float] = {}
         self._line_open = False
 
     # --- output helpers -------------------------------------------------------
@@ -63,6 +75,9 @@ class ProgressPrinter:
             parts.append(f"val {self.val_loss:.3f}")
         if self.tokens_per_second is not None:
             parts.append(f"{self.tokens_per_second:,.0f} tok/s")
+        if self.host_rates:
+            hosts = ", ".join(f"{host} {rate:,.0f}" for host, rate in self.host_rates.items())
+            parts.append(f"{len(self.hosts)} ranks ({hosts} tok/s)")
         elapsed = time.time() - self.started_at if self.started_at else 0
         parts.append(f"{format_duration(elapsed)} elapsed")
         parts.append(f"ETA {format_duration(self.eta())}")
@@ -75,10 +90,16 @@ class ProgressPrinter:
             self.total = event.total_iters
             self.start_iteration = self.iteration = event.start_iteration
             self.started_at = time.time()
+            if event.ranks > 1:
+                self.hosts = _rank_hosts(event.run_dir, event.ranks)
         elif isinstance(event, TrainReport):
             self.iteration = event.iteration
             self.loss = event.train_loss
             self.tokens_per_second = event.tokens_per_second
+            if event.rank_tokens_per_second:
+                from lorastudio.core.train.distributed import host_rates
+
+                self.host_rates = host_rates(self.hosts, event.rank_tokens_per_second)
             self._redraw()
             return
         elif isinstance(event, ValReport):
@@ -88,3 +109,29 @@ class ProgressPrinter:
         line = describe_event(event)
         if line:
             self._print(line)
+
+
+class StageLine:
+    """``progress(stage, fraction)`` for a core job: one line redrawn in a terminal, one line per stage otherwise."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._line_open = False
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        line = f"{fraction:4.0%} {stage}"
+        if self.tty:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            self.stream.write("\r" + line[:width].ljust(width))
+            self._line_open = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the redrawn line (nothing to do when every stage had its own line)."""
+        if self._line_open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._line_open = False

@@ -1,7 +1,8 @@
 """`lorastudio train`, `resume` and `demo`: a run in the training child, followed with a live progress line.
 
 Ctrl-C asks the child to stop after the current step and save; a second Ctrl-C
-ends it at once. ``train --fit`` first applies the part of the fit plan that
+ends it at once. ``train --np N`` / ``--hosts HOSTFILE`` / ``--backend`` run it on
+several ranks (``lorastudio.core.train.distributed``). ``train --fit`` first applies the part of the fit plan that
 keeps the result (``lorastudio.core.estimate.plan.result_preserving``) and
 says what it changed. Runs on the main thread; the core is imported lazily.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import signal
 import sys
+
+from pathlib import Path
 
 from lorastudio.cli.common import CliError, add_training_flags, load_config
 
@@ -52,7 +55,7 @@ def cmd_train(args) -> int:
     check_memory(args.memory)
     if args.memory is not None and not args.fit:
         raise CliError("--memory plans for that much memory with --fit: add --fit")
-    config = load_config(args)
+    config = _with_machines(load_config(args), args)
     config = _offer_float32_copy(config, args)
     planned = None
     if args.fit:
@@ -61,6 +64,29 @@ def cmd_train(args) -> int:
     job = start_training(config, root=args.runs_dir, name=args.name)
     print(f"Run folder: {job.run_dir}")
     return follow(job)
+
+
+def _with_machines(config, args):
+    """``--np``, ``--hosts`` and ``--backend`` laid over the config (a distributed run, said)."""
+    changes = {}
+    if args.np is not None:
+        if args.np < 1:
+            raise CliError(f"--np must be at least 1 (got {args.np})")
+        changes["ranks"] = args.np
+    if args.hosts:
+        changes["hostfile"] = str(Path(args.hosts).expanduser().resolve())
+    if args.backend:
+        changes["backend"] = args.backend
+    config = config.replace(**changes) if changes else config
+    from lorastudio.core.train.distributed import check_batch, plan_for
+
+    plan = plan_for(config)
+    if plan is not None:
+        check_batch(config, plan)
+        hosts = sorted(set(plan.record()["hosts"]))
+        print(f"Distributed: {plan.ranks} ranks on {', '.join(hosts)} "
+              f"({plan.backend or 'MLX default'} backend), each batch of {config.batch_size} shared between them")
+    return config
 
 
 def _offer_float32_copy(config, args):
@@ -178,6 +204,14 @@ def add_commands(sub) -> None:
                    "what would change the result is only named")
     p.add_argument("--memory", type=float, metavar="GB",
                    help="with --fit: plan for this much memory instead of this machine's")
+    p.add_argument("--np", type=int, metavar="N",
+                   help="train on N ranks on this machine (data-parallel through MLX's distributed layer, the same "
+                   "steps as one process; batch-size must be a multiple of N)")
+    p.add_argument("--hosts", metavar="HOSTFILE",
+                   help="train on the machines of this mlx.launch hostfile (JSON), one rank each; check it first "
+                   "with `lorastudio hosts check HOSTFILE` (see docs/distributed.md)")
+    p.add_argument("--backend", choices=["ring", "jaccl", "jaccl-ring", "mpi", "nccl"],
+                   help="MLX's distributed backend (default: the hostfile's, else MLX's choice: ring, nccl on CUDA)")
     p.add_argument("--float32", action="store_true",
                    help="train a float32 copy of a quantized or 16-bit model (made once under the models folder): "
                    "on a CPU it trains 15-40x faster")

@@ -53,6 +53,8 @@ LABEL_OVERRIDES = {
     "seed": "Random seed",
     "lr_schedule.name": "Schedule",
     "lr_schedule.warmup_init": "Warmup start rate",
+    "hf_dataset": "Hugging Face dataset",
+    "ranks": "Processes (ranks)",
 }
 
 # Written at the start of a line; the generated lists follow it.
@@ -169,9 +171,13 @@ LABELS = (
     QT_TRANSLATE_NOOP("ConfigLabel", "Prompt key"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Completion key"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Text key"),
+    QT_TRANSLATE_NOOP("ConfigLabel", "Hugging Face dataset"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Trust remote code"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Report to"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Project name"),
+    QT_TRANSLATE_NOOP("ConfigLabel", "Processes (ranks)"),
+    QT_TRANSLATE_NOOP("ConfigLabel", "Hostfile"),
+    QT_TRANSLATE_NOOP("ConfigLabel", "Backend"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Keep the best adapter"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Early stopping patience"),
     QT_TRANSLATE_NOOP("ConfigLabel", "Validation fraction"),
@@ -223,9 +229,13 @@ HELP = (
     QT_TRANSLATE_NOOP("ConfigHelp", "Key of the prompt in completion data."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Key of the completion in completion data."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Key of the text in plain-text data."),
+    QT_TRANSLATE_NOOP("ConfigHelp", "A Hugging Face dataset in the local cache instead of data, as mlx_lm.lora reads it: path (name or folder), name (configuration), train_split, valid_split, test_split (e.g. train[:80%]) and the *_feature keys of its columns; a list of them is concatenated. Nothing is downloaded."),  # noqa: E501
     QT_TRANSLATE_NOOP("ConfigHelp", "Allow a model folder to run its own Python code."),
     QT_TRANSLATE_NOOP("ConfigHelp", "mlx_lm.lora only: wandb or swanlab logging (LoRA Studio ignores it)."),
     QT_TRANSLATE_NOOP("ConfigHelp", "mlx_lm.lora only: project name for report_to."),
+    QT_TRANSLATE_NOOP("ConfigHelp", "Training processes on this machine, data-parallel through MLX's distributed layer (the same steps as one process); 1: one process. Ignored with a hostfile."),  # noqa: E501
+    QT_TRANSLATE_NOOP("ConfigHelp", "mlx.launch hostfile (JSON) of the machines that train this run together, one rank each; empty: this machine only."),  # noqa: E501
+    QT_TRANSLATE_NOOP("ConfigHelp", "Distributed backend of MLX: ring, jaccl, mpi or nccl; empty: MLX's choice (ring, or nccl on CUDA)."),  # noqa: E501
     QT_TRANSLATE_NOOP("ConfigHelp", "Keep the adapter with the lowest validation loss in best/."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Stop after this many validations without improvement; 0 never stops early."),
     QT_TRANSLATE_NOOP("ConfigHelp", "Share of a single .jsonl file held out for validation."),
@@ -253,5 +263,6 @@ UNITS = (
     QT_TRANSLATE_NOOP("ConfigUnit", "tokens"),
     QT_TRANSLATE_NOOP("ConfigUnit", "batches"),
     QT_TRANSLATE_NOOP("ConfigUnit", "bytes"),
+    QT_TRANSLATE_NOOP("ConfigUnit", "processes"),
     QT_TRANSLATE_NOOP("ConfigUnit", "evaluations"),
 )

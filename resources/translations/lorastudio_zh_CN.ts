@@ -413,6 +413,45 @@ The model of the current configuration</source>
     </message>
 </context>
 <context>
+    <name>ColumnMapping</name>
+    <message>
+        <location filename="../../lorastudio/ui/panels/convert_dialog.py" line="+52"/>
+        <source>System prompt</source>
+        <extracomment>The formats offered (``--format``): auto is each record&apos;s own.</extracomment>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prompt</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Completion</source>
+        <translation>补全</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not used</source>
+        <translation>不使用</translation>
+    </message>
+</context>
+<context>
     <name>ConfigDiffView</name>
     <message>
         <location filename="../../lorastudio/ui/widgets/config_diff.py" line="+40"/>
@@ -526,7 +565,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigHelp</name>
     <message>
-        <location filename="../../lorastudio/ui/config_strings.py" line="+195"/>
+        <location filename="../../lorastudio/ui/config_strings.py" line="+201"/>
         <source>Local MLX model folder or Hugging Face repo id.</source>
         <translation>本地 MLX 模型文件夹或 Hugging Face 仓库 ID。</translation>
     </message>
@@ -682,6 +721,11 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>A Hugging Face dataset in the local cache instead of data, as mlx_lm.lora reads it: path (name or folder), name (configuration), train_split, valid_split, test_split (e.g. train[:80%]) and the *_feature keys of its columns; a list of them is concatenated. Nothing is downloaded.</source>
+        <translation>本地缓存中的 Hugging Face 数据集，可代替 data，读法与 mlx_lm.lora 相同：path（名称或文件夹）、name（配置）、train_split、valid_split、test_split（例如 train[:80%]）以及各列的 *_feature 键；给出多个时依次拼接。不会下载任何内容。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Allow a model folder to run its own Python code.</source>
         <translation>允许模型文件夹运行其自带的 Python 代码。</translation>
     </message>
@@ -694,6 +738,21 @@ The model of the current configuration</source>
         <location line="+1"/>
         <source>mlx_lm.lora only: project name for report_to.</source>
         <translation>仅用于 mlx_lm.lora：report_to 使用的项目名称。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training processes on this machine, data-parallel through MLX&apos;s distributed layer (the same steps as one process); 1: one process. Ignored with a hostfile.</source>
+        <translation>本机上的训练进程数，通过 MLX 的分布式层数据并行（训练步骤与单进程相同）；1：单进程。使用主机文件时忽略。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mlx.launch hostfile (JSON) of the machines that train this run together, one rank each; empty: this machine only.</source>
+        <translation>共同完成这次训练的机器的 mlx.launch 主机文件（JSON），每台一个进程；留空：只用本机。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Distributed backend of MLX: ring, jaccl, mpi or nccl; empty: MLX&apos;s choice (ring, or nccl on CUDA).</source>
+        <translation>MLX 的分布式后端：ring、jaccl、mpi 或 nccl；留空：由 MLX 选择（ring，CUDA 上为 nccl）。</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -784,7 +843,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigLabel</name>
     <message>
-        <location line="-104"/>
+        <location line="-112"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -940,6 +999,16 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Hugging Face dataset</source>
+        <translation>Hugging Face 数据集</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Processes (ranks)</source>
+        <translation>进程数（ranks）</translation>
+    </message>
+    <message>
+        <location line="-3"/>
         <source>Trust remote code</source>
         <translation>信任远程代码</translation>
     </message>
@@ -952,6 +1021,16 @@ The model of the current configuration</source>
         <location line="+1"/>
         <source>Project name</source>
         <translation>项目名称</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hostfile</source>
+        <translation>主机文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Backend</source>
+        <translation>后端</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1042,7 +1121,7 @@ The model of the current configuration</source>
 <context>
     <name>ConfigUnit</name>
     <message>
-        <location line="+58"/>
+        <location line="+62"/>
         <source>layers</source>
         <translation>层</translation>
     </message>
@@ -1078,19 +1157,148 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>processes</source>
+        <translation>个进程</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>evaluations</source>
         <translation>次评估</translation>
     </message>
 </context>
 <context>
-    <name>DataPanel</name>
+    <name>ConvertDialog</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/data_panel.py" line="+72"/>
-        <source>Could not check the data: {error}</source>
-        <translation>无法检查数据：{error}</translation>
+        <location filename="../../lorastudio/ui/panels/convert_dialog.py" line="+26"/>
+        <source>Convert the Dataset</source>
+        <translation>转换数据集</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{path}: {what}</source>
+        <translation>{path}：{what}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Each record&apos;s own</source>
+        <translation>按每条记录自身的格式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prompt/completion</source>
+        <translation>提示/补全</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plain text</source>
+        <translation>纯文本</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Records:</source>
+        <translation>记录格式：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Columns</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Split:</source>
+        <translation>划分：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Into folder:</source>
+        <translation>输出到文件夹：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Convert</source>
+        <translation>转换</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The first records as the model will see them:</source>
+        <translation>前几条记录（模型看到的样子）：</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>valid</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The source&apos;s own splits</source>
+        <translation>沿用源数据的划分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New split</source>
+        <translation>重新划分</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
     </message>
     <message>
         <location line="+7"/>
+        <source>Folder for the Converted Dataset</source>
+        <translation>转换后数据集的文件夹</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Keep some of the records for training.</source>
+        <translation>请留一部分记录用于训练。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Converting…</source>
+        <translation>正在转换…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Wrote {train} train / {valid} valid / {test} test records; {rejected} rejected.</source>
+        <translation>已写入训练 {train} 条、验证 {valid} 条、测试 {test} 条记录；{rejected} 条被拒绝。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not converted: {error}</source>
+        <translation>未转换：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>DataPanel</name>
+    <message>
+        <location filename="../../lorastudio/ui/panels/data_panel.py" line="+79"/>
+        <source>Could not check the data: {error}</source>
+        <extracomment>The check&apos;s problems that mean the data is in a format the Convert dialog turns into mlx-lm&apos;s.</extracomment>
+        <translation>无法检查数据：{error}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>The preview failed: {error}</source>
         <translation>预览失败：{error}</translation>
     </message>
@@ -1100,13 +1308,13 @@ The model of the current configuration</source>
         <translation>划分来自文件夹中的 train.jsonl、valid.jsonl 和 test.jsonl。</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+290"/>
+        <location line="+7"/>
+        <location line="+332"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location line="-289"/>
+        <location line="-331"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
@@ -1116,7 +1324,7 @@ The model of the current configuration</source>
         <translation>Token 长度</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>{path} does not exist.</source>
         <translation>{path} 不存在。</translation>
     </message>
@@ -1126,7 +1334,12 @@ The model of the current configuration</source>
         <translation>未更改：{error}</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+49"/>
+        <source>The config trains on the Hugging Face dataset {names} (hf_dataset), read from this computer&apos;s cache when the run starts; choose a dataset here to use it instead.</source>
+        <translation>此配置使用 Hugging Face 数据集 {names}（hf_dataset）训练，开始训练时从本机缓存读取；在此选择数据集即可改用它。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Choose a dataset to check it and preview its examples.</source>
         <translation>选择数据集，即可检查它并预览其中的样本。</translation>
     </message>
@@ -1136,7 +1349,12 @@ The model of the current configuration</source>
         <translation>正在检查 {name}…</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+61"/>
+        <source>Converted into {folder}: the page now uses it.</source>
+        <translation>已转换到 {folder}：本页现在使用它。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Loading the tokenizer of the model…</source>
         <translation>正在载入模型的分词器…</translation>
     </message>
@@ -1166,7 +1384,7 @@ The model of the current configuration</source>
         <translation>用模型的分词器和对话模板统计；除第一个 token 外都计损失。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Could not count tokens: {error}</source>
         <translation>无法统计 tokens：{error}</translation>
     </message>
@@ -1299,7 +1517,7 @@ The model of the current configuration</source>
 <context>
     <name>DatasetSource</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/dataset_source.py" line="+43"/>
+        <location filename="../../lorastudio/ui/widgets/dataset_source.py" line="+44"/>
         <source>The dataset, and the ones used recently</source>
         <translation>当前数据集及最近用过的数据集</translation>
     </message>
@@ -1345,8 +1563,8 @@ The model of the current configuration</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>JSON Lines (*.jsonl);;All Files (*)</source>
-        <translation>JSON Lines (*.jsonl);;所有文件 (*)</translation>
+        <source>JSON Lines (*.jsonl);;Data to convert (*.json *.csv *.tsv *.parquet *.arrow);;All Files (*)</source>
+        <translation>JSON Lines (*.jsonl);;需要转换的数据 (*.json *.csv *.tsv *.parquet *.arrow);;所有文件 (*)</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1463,7 +1681,7 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
 <context>
     <name>FitDialog</name>
     <message>
-        <location filename="../../lorastudio/ui/widgets/fit_dialog.py" line="+66"/>
+        <location filename="../../lorastudio/ui/panels/fit_dialog.py" line="+67"/>
         <source>Make It Fit</source>
         <translation>让训练放得下</translation>
     </message>
@@ -1503,7 +1721,7 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
         <translation>当前设置</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+19"/>
         <source>Same result</source>
         <translation>结果不变</translation>
     </message>
@@ -1518,7 +1736,7 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
         <translation>这不是一项设置：请先制作模型的 4-bit 副本（例如用 mlx_lm.convert -q），再在“模型”页选择该副本。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Sets {settings}: training takes the same steps, in less memory</source>
         <translation>设置 {settings}：训练步骤不变，占用更少内存</translation>
     </message>
@@ -1541,6 +1759,24 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
         <location line="+15"/>
         <source>Not applied: {error}</source>
         <translation>未应用：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ForeignNote</name>
+    <message>
+        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="+67"/>
+        <source>Convert…</source>
+        <translation>转换…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write it as an mlx-lm dataset folder (train/valid/test.jsonl) and use that</source>
+        <translation>写成 mlx-lm 数据集文件夹（train/valid/test.jsonl）并使用它</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{what}: not a format mlx-lm reads as it is. Convert it into a dataset folder to train on it.</source>
+        <translation>{what}：mlx-lm 无法直接读取这种格式。请将其转换为数据集文件夹后再训练。</translation>
     </message>
 </context>
 <context>
@@ -1597,6 +1833,16 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
     </message>
     <message>
         <location line="+1"/>
+        <source>4-bit (MLX, group 64): smallest</source>
+        <translation>4-bit（MLX，分组 64）：最小</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>8-bit (MLX, group 64)</source>
+        <translation>8-bit（MLX，分组 64）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>float16</source>
         <translation>float16</translation>
     </message>
@@ -1644,6 +1890,11 @@ Pick a run on the Runs page (or under Recent runs in the sidebar), or train one 
         <location line="+2"/>
         <source>{n} parameters</source>
         <translation>{n} 参数</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>quantized {q}</source>
+        <translation>量化 {q}</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1817,7 +2068,7 @@ longer than every example</source>
 <context>
     <name>LengthsTab</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="+246"/>
+        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="+199"/>
         <source> tokens</source>
         <translation> tokens</translation>
     </message>
@@ -1861,6 +2112,135 @@ longer than every example</source>
         <location line="+2"/>
         <source>{name} validation</source>
         <translation>{name} 验证</translation>
+    </message>
+</context>
+<context>
+    <name>MachinesSection</name>
+    <message>
+        <location filename="../../lorastudio/ui/panels/machines_section.py" line="+54"/>
+        <source>Machines</source>
+        <translation>机器</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>This machine</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>This machine, several ranks</source>
+        <translation>本机，多个进程</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Several machines (hostfile)</source>
+        <translation>多台机器（主机文件）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Several ranks or machines train one run together, data-parallel through MLX&apos;s distributed layer: each batch is shared between them and the steps are those of one process.</source>
+        <translation>多个进程或多台机器通过 MLX 的分布式层数据并行，共同完成一次训练：每个批次由它们分担，训练步骤与单进程相同。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training processes on this machine (the batch size must be a multiple)</source>
+        <translation>本机上的训练进程数（批大小必须是它的整数倍）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>MLX&apos;s choice</source>
+        <translation>MLX 自动选择</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>MLX&apos;s distributed backend: ring over Ethernet or Thunderbolt, JACCL over Thunderbolt 5 RDMA, MPI, NCCL on CUDA</source>
+        <translation>MLX 的分布式后端：ring（以太网或雷雳）、JACCL（雷雳 5 RDMA）、MPI、NCCL（CUDA）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>mlx.launch hostfile (JSON)</source>
+        <translation>mlx.launch 主机文件（JSON）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start one tiny rank on every host, all-reduce 8 MB, and show each host</source>
+        <translation>在每台主机上启动一个小进程，做一次 8 MB 的 all-reduce，并显示每台主机的结果</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Host (ssh name)</source>
+        <translation>主机（ssh 名称）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Address (IP)</source>
+        <translation>地址（IP）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add host</source>
+        <translation>添加主机</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove host</source>
+        <translation>移除主机</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save as hostfile…</source>
+        <translation>保存为主机文件…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Backend</source>
+        <translation>后端</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>Choose a hostfile</source>
+        <translation>选择主机文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+10"/>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Save the hosts as a hostfile</source>
+        <translation>将主机保存为主机文件</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Choose or write a hostfile first.</source>
+        <translation>请先选择或编写主机文件。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Checking the hosts…</source>
+        <translation>正在检查主机…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{host}: ready: MLX {mlx} on {device}, {bandwidth:.2f} GB/s all-reduce</source>
+        <translation>{host}：就绪：MLX {mlx}，{device}，all-reduce {bandwidth:.2f} GB/s</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{host}: not ready: {problem}</source>
+        <translation>{host}：未就绪：{problem}</translation>
     </message>
 </context>
 <context>
@@ -2333,12 +2713,12 @@ longer than every example</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>Imported into {path}</source>
-        <translation>已导入到 {path}</translation>
+        <location line="+9"/>
+        <source>Imported into {path} (the file&apos;s quantization {source}; imported as {chosen})</source>
+        <translation>已导入到 {path}（文件的量化为 {source}；导入为 {chosen}）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Downloading {repo} from Hugging Face…</source>
         <translation>正在从 Hugging Face 下载 {repo}…</translation>
     </message>
@@ -2465,7 +2845,7 @@ longer than every example</source>
 <context>
     <name>ParamsPanel</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/params_panel.py" line="+54"/>
+        <location filename="../../lorastudio/ui/panels/params_panel.py" line="+56"/>
         <source>Presets</source>
         <translation>预设</translation>
     </message>
@@ -2515,7 +2895,7 @@ longer than every example</source>
         <translation>拷贝一条直接用 mlx-lm 运行此训练的 shell 命令。该命令通过 -c 读取存储的 YAML，因为 mlx_lm.lora 没有用于 LoRA 层、学习率调度或优化器选项的命令行参数。</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source>Estimated peak memory of training with these parameters, against this machine&apos;s memory</source>
         <translation>按这些参数训练时的预计峰值内存，与本机内存对比</translation>
     </message>
@@ -2736,25 +3116,33 @@ longer than every example</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
+        <location line="+50"/>
         <source>{file}, line {line}</source>
         <translation>{file}，第 {line} 行</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-47"/>
+        <location line="+50"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-50"/>
+        <location line="+50"/>
         <source>Warning</source>
         <translation>警告</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>{file}, lines {ranges} ({count})</source>
+        <translation>{file}，第 {ranges} 行（{count} 条）</translation>
     </message>
 </context>
 <context>
     <name>ProblemsTab</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="-159"/>
+        <location filename="../../lorastudio/ui/panels/data_tabs.py" line="-163"/>
         <source>Open File</source>
         <translation>打开文件</translation>
     </message>
@@ -2769,7 +3157,7 @@ longer than every example</source>
         <translation>没有问题：所有文件的每一行都可用于训练。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>Select a problem to see its line.</source>
         <translation>选择一个问题即可查看对应的行。</translation>
     </message>
@@ -2792,6 +3180,29 @@ longer than every example</source>
         <location line="+2"/>
         <source>{file}, line {line}: {message}</source>
         <translation>{file}，第 {line} 行：{message}</translation>
+    </message>
+</context>
+<context>
+    <name>RankLogs</name>
+    <message>
+        <location filename="../../lorastudio/ui/panels/rank_logs.py" line="+49"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Rank</source>
+        <translation>进程</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>rank {rank}</source>
+        <translation>进程 {rank}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>One process: its log is rank 0&apos;s.</source>
+        <translation>单进程运行：其日志即进程 0 的日志。</translation>
     </message>
 </context>
 <context>
@@ -2948,7 +3359,7 @@ Press Start on the Train page.</source>
 <context>
     <name>ReportsTable</name>
     <message>
-        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+53"/>
+        <location filename="../../lorastudio/ui/panels/train_panel.py" line="+54"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
@@ -3653,12 +4064,12 @@ Created: {date}</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+193"/>
+        <location line="+198"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="-192"/>
+        <location line="-197"/>
         <source>Pause after the current step; the run keeps its place</source>
         <translation>在当前这一步结束后暂停；训练进度会保留</translation>
     </message>
@@ -3693,6 +4104,11 @@ Created: {date}</source>
         <translation>日志</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Rank logs</source>
+        <translation>各进程日志</translation>
+    </message>
+    <message>
         <location line="+39"/>
         <source>Cannot start</source>
         <translation>无法开始</translation>
@@ -3703,7 +4119,7 @@ Created: {date}</source>
         <translation>正在启动：检查数据并载入模型…</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Run {name}: {state}, step {step} of {total}</source>
         <translation>训练 {name}：{state}，第 {step}/{total} 步</translation>
     </message>
@@ -3713,12 +4129,12 @@ Created: {date}</source>
         <translation>这次训练失败：{error}</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Run folder: {path}</source>
         <translation>训练记录文件夹：{path}</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Training failed: {error}</source>
         <translation>训练失败：{error}</translation>
     </message>

@@ -239,11 +239,31 @@ class TrainConfig:
     prompt_feature: str = _f("prompt", "Key of the prompt in completion data.", section="data")
     completion_feature: str = _f("completion", "Key of the completion in completion data.", section="data")
     text_feature: str = _f("text", "Key of the text in plain-text data.", section="data")
+    hf_dataset: dict | None = _f(
+        None,
+        "A Hugging Face dataset in the local cache instead of data, as mlx_lm.lora reads it: path (name or "
+        "folder), name (configuration), train_split, valid_split, test_split (e.g. train[:80%]) and the "
+        "*_feature keys of its columns; a list of them is concatenated. Nothing is downloaded.",
+        section="data",
+    )
     trust_remote_code: bool = _f(False, "Allow a model folder to run its own Python code.", section="other")
     report_to: str | None = _f(
         None, "mlx_lm.lora only: wandb or swanlab logging (LoRA Studio ignores it).", section="other"
     )
     project_name: str | None = _f(None, "mlx_lm.lora only: project name for report_to.", section="other")
+    # --- several processes or machines (lorastudio.core.train.distributed) ---------------
+    ranks: int = _f(
+        1, "Training processes on this machine, data-parallel through MLX's distributed layer (the same steps "
+        "as one process); 1: one process. Ignored with a hostfile.", section="other", unit="processes", min=1,
+    )
+    hostfile: str | None = _f(
+        None, "mlx.launch hostfile (JSON) of the machines that train this run together, one rank each; "
+        "empty: this machine only.", section="other",
+    )
+    backend: str | None = _f(
+        None, "Distributed backend of MLX: ring, jaccl, mpi or nccl; empty: MLX's choice (ring, or nccl on CUDA).",
+        section="other", choices=("ring", "jaccl", "jaccl-ring", "mpi", "nccl"),
+    )
     # --- LoRA Studio's own ----------------------------------------------------
     keep_best: bool = _f(
         True, "Keep the adapter with the lowest validation loss in best/.", section="saving", group="basic"
@@ -468,7 +488,6 @@ def load_yaml(text: str, source: str = "config") -> dict:
 _MLX_ONLY_KEYS = {
     "train": None,  # always true for LoRA Studio; written for mlx_lm.lora
     "config": None,
-    "hf_dataset": "key.hf_dataset",
 }
 
 _INVALID = object()
@@ -517,6 +536,8 @@ def _parse_fields(cls, data: dict, prefix: str, problems: list[FieldProblem], li
 
 def _check_value(name: str, f: dataclasses.Field, kind: Any, value: Any, problems: list[FieldProblem]):
     """One value checked against its field's type and metadata: the value to store, or ``_INVALID``."""
+    if name in _VALUE_RULES:  # a value its annotation cannot say (a mapping or a list of mappings)
+        return _VALUE_RULES[name](name, value, problems)
     meta = f.metadata
     optional = type(None) in typing.get_args(kind)
     if optional:
@@ -686,6 +707,40 @@ def _optimizer_arguments(name: str) -> set[str] | None:
 # Run on a mapping field's value (dotted name) once it is known to be a mapping, before its keys are checked.
 _RULES_IN_CODE = {"lora_parameters": _peft_alpha, "optimizer_config": _optimizer_options}
 
+# mlx-lm's keys of one ``hf_dataset`` entry (``mlx_lm/tuner/datasets.py: load_custom_hf_dataset``) plus ``name``.
+HF_DATASET_KEYS = ("path", "name", "config", "train_split", "valid_split", "test_split", "prompt_feature",
+                   "completion_feature", "text_feature", "chat_feature")
+
+
+def _hf_dataset(name: str, value: Any, problems: list[FieldProblem]):
+    """mlx-lm's ``hf_dataset``: one mapping or a list of them, each with a ``path``.
+
+    Code because its shape (a mapping or a list of mappings) is mlx-lm's, which
+    the metadata cannot say.
+    """
+    if value in (None, {}, []):
+        return None
+    entries = value if isinstance(value, list) else [value]
+    before = len(problems)
+    for i, entry in enumerate(entries):
+        at = f"{name}[{i}]" if isinstance(value, list) else name
+        if not isinstance(entry, dict):
+            problems.append(FieldProblem.of(at, "key.hf_dataset", got=_describe(entry)))
+            continue
+        if not entry.get("path"):
+            problems.append(FieldProblem.of(f"{at}.path", "key.required"))
+        for key, item in entry.items():
+            if key not in HF_DATASET_KEYS:
+                problems.append(FieldProblem.of(f"{at}.{key}", "key.unknown_expected", known=HF_DATASET_KEYS))
+            elif key == "config" and not isinstance(item, dict):
+                problems.append(FieldProblem.of(f"{at}.{key}", "value.mapping", expects="a mapping", got=_describe(item)))
+            elif key != "config" and not isinstance(item, str):
+                problems.append(FieldProblem.of(f"{at}.{key}", "value.text", got=_describe(item)))
+    return _INVALID if len(problems) > before else copy.deepcopy(value)
+
+
+_VALUE_RULES = {"hf_dataset": _hf_dataset}
+
 
 def _cross_checks(config: TrainConfig) -> list[FieldProblem]:
     """Rules that involve more than one field (run once every field is valid on its own)."""
@@ -716,6 +771,8 @@ def validate_for_training(config: TrainConfig) -> list[FieldProblem]:
     problems = []
     for f in dataclasses.fields(TrainConfig):
         reason = f.metadata.get("to_train")
+        if f.name == "data" and config.hf_dataset:
+            continue  # the data is the Hugging Face dataset
         if reason and not str(getattr(config, f.name) or "").strip():
             problems.append(FieldProblem.of(f.name, "value.to_train", reason=reason))
     return problems

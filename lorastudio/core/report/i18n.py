@@ -44,6 +44,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "env.hardware": ("**Hardware**: {chip}, {cores} CPU cores, {memory} memory ({machine})", "**硬件**: {chip}，{cores} 核 CPU，{memory} 内存（{machine}）"),
     "env.device_gpu": ("**Device**: MLX on the GPU ({name})", "**计算设备**: MLX 使用 GPU（{name}）"),
     "env.device_cpu": ("**Device**: MLX on the CPU (BLAS: `{blas}`)", "**计算设备**: MLX 使用 CPU（BLAS：`{blas}`）"),
+    "env.distributed": (
+        "**Machines**: {ranks} ranks on {hosts} ({backend} backend), data-parallel through MLX's distributed layer: "
+        "each batch shared between them, the same steps as one process",
+        "**机器**: {hosts} 上的 {ranks} 个进程（{backend} 后端），通过 MLX 的分布式层数据并行："
+        "每个批次由它们分担，与单进程的训练步骤相同",
+    ),
+    "env.backend_default": ("MLX's default", "MLX 默认"),
+    "env.host_rate": ("`{host}`: {rate} tokens/s at the last report", "`{host}`：最近一次报告时 {rate} tokens/s"),
     "env.os": ("**Operating system**: {os}", "**操作系统**: {os}"),
     "env.software": (
         "**Software**: MLX {mlx}, mlx-lm {mlx_lm}, LoRA Studio {lorastudio}, Python {python}",

@@ -149,6 +149,7 @@ def environment(facts: RunFacts, lang: str) -> list[Block]:
         else:
             items.append(Item(rich(lang, "env.device_cpu", blas=env.get("blas") or "?")))
         items.append(Item(rich(lang, "env.os", os=env.get("os", "?"))))
+        items.extend(_machines(facts, lang))
         items.append(
             Item(
                 rich(
@@ -177,6 +178,19 @@ def environment(facts: RunFacts, lang: str) -> list[Block]:
             blocks.append(Heading(4, t(lang, "h.settings")))
             blocks.append(Table([t(lang, "settings.setting"), t(lang, "settings.value")], rows))
     return blocks
+
+
+def _machines(facts: RunFacts, lang: str) -> list[Item]:
+    """A distributed run: its ranks, hosts and backend, and each host's tokens/s at the last report."""
+    record = facts.status.get("distributed") or {}
+    if not record or int(record.get("ranks", 1)) < 2:
+        return []
+    hosts = list(dict.fromkeys(record.get("hosts") or []))
+    item = Item(rich(lang, "env.distributed", ranks=record["ranks"], hosts=", ".join(hosts) or "?",
+                     backend=record.get("backend") or t(lang, "env.backend_default")))
+    for host, rate in (facts.status.get("host_tokens_per_second") or {}).items():
+        item.children.append(Item(rich(lang, "env.host_rate", host=host, rate=f"{rate:,.0f}")))
+    return [item]
 
 
 def _examples(facts: RunFacts, lang: str) -> str:

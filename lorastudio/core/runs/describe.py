@@ -55,6 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                 "{trainable:.3f}M of {params:.3f}M parameters trainable ({share:.3f}%)",
                 "在 {device} 上训练 {total} 步：训练样本 {train} 条 / 验证样本 {valid} 条，"
                 "可训练参数 {trainable:.3f}M / {params:.3f}M（{share:.3f}%）"),
+    "started.ranks": ("; {ranks} ranks, each batch shared between them", "；{ranks} 个进程，每个批次由它们分担"),
     "train_report": ("Step {step}: train loss {loss:.3f}, {tps:,.0f} tokens/s, {its:.3f} steps/s, peak {mem:.2f} GB",
                      "第 {step} 步：训练损失 {loss:.3f}，{tps:,.0f} tokens/s，{its:.3f} 步/秒，峰值内存 {mem:.2f} GB"),
     "val_report": ("Validation loss after {step} steps: {loss:.3f}", "第 {step} 步后的验证损失：{loss:.3f}"),
@@ -120,9 +121,10 @@ def describe_event(event: Event, lang: str = "en") -> str | None:
         return text(key, lang, detail=event.detail) if key in TEXTS else event.message
     if isinstance(event, Started):
         share = 100.0 * event.trainable_parameters / max(event.total_parameters, 1)
-        return text("started", lang, total=event.total_iters, device=event.device, train=event.train_examples,
+        line = text("started", lang, total=event.total_iters, device=event.device, train=event.train_examples,
                     valid=event.valid_examples, trainable=event.trainable_parameters / 1e6,
                     params=event.total_parameters / 1e6, share=share)
+        return line + (text("started.ranks", lang, ranks=event.ranks) if event.ranks > 1 else "")
     if isinstance(event, TrainReport):
         return text("train_report", lang, step=event.iteration, loss=event.train_loss, tps=event.tokens_per_second,
                     its=event.iterations_per_second, mem=event.peak_memory_gb)

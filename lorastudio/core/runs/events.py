@@ -53,6 +53,7 @@ class Started(Event):
     valid_examples: int
     test_examples: int
     device: str
+    ranks: int = 1  # processes training it together (data-parallel; lorastudio.core.train.distributed)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class TrainReport(Event):
     # Tokens actually computed, padding included, per second (raw throughput).
     computed_tokens_per_second: float = 0.0
     elapsed_s: float = 0.0
+    # A distributed run: each rank's own tokens per second, rank by rank (None in one process).
+    rank_tokens_per_second: list[float] | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,23 @@ def read_evaluation(run_dir: Path) -> dict | None:
         return None
 
 
+def _evaluate_alone(model, dataset, loss, batch_size, num_batches, max_seq_length) -> float:
+    """mlx-lm's ``evaluate`` in this process alone: the same batches and sums, without its all-sum."""
+    import mlx.core as mx
+    from mlx_lm.tuner.trainer import iterate_batches
+
+    all_losses, ntokens = mx.array(0.0), mx.array(0)
+    batches = iterate_batches(dataset=dataset, batch_size=batch_size, max_seq_length=max_seq_length)
+    for index, batch in enumerate(batches):
+        if num_batches != -1 and index >= num_batches:
+            break
+        losses, toks = loss(model, *batch)
+        all_losses += losses * toks
+        ntokens += toks
+        mx.eval(all_losses, ntokens)
+    return (all_losses / ntokens).item()
+
+
 def _test_losses(engine, config, run_dir: Path) -> dict:
     """Test loss of the base model and of the adapter (dropout off, as in evaluation)."""
     from mlx_lm.tuner.trainer import evaluate
@@ -51,6 +68,11 @@ def _test_losses(engine, config, run_dir: Path) -> dict:
 
     # The test loss without every position's logits at once, when the run trains that way.
     eval_loss = (logit_free_eval_loss_for(engine.model) if config.sparse_loss and config.logit_free_loss else None) or default_loss
+
+    import mlx.core as mx
+
+    if mx.distributed.init().size() > 1:
+        evaluate = _evaluate_alone  # rank 0 of a distributed run evaluates by itself, after the others ended
 
     def loss() -> float:
         engine.model.eval()

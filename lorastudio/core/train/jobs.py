@@ -7,6 +7,11 @@ without saying why (SIGKILL, a Metal abort, out of memory), ``events()``
 ends with a ``Failed`` event carrying the last lines of its log, and the run
 is marked failed with its metrics and checkpoints kept.
 
+A distributed run (a config with ``ranks`` > 1 or a ``hostfile``) starts MLX's
+launcher instead, which starts the child once per rank
+(``lorastudio.core.train.distributed``); rank 0's events reach ``events()`` through
+it, commands reach every rank, and ``kill`` ends the launcher's whole process group.
+
 ``events()`` blocks on the child's output: call it from a worker thread in a
 GUI (the app's QThread), directly on the command line. The other methods are
 safe from any thread.
@@ -26,17 +31,22 @@ from lorastudio.core.runs import folder as runs
 from lorastudio.core.config.train_config import ConfigError, TrainConfig, validate_for_training
 from lorastudio.core.runs.describe import FAIL_ENDED, FAIL_KILLED
 from lorastudio.core.runs.events import TERMINAL, Event, Failed, from_json
+from lorastudio.core.train.distributed import Plan, check_batch, check_reachable, launch_command, plan_for
 
 WORKER_COMMAND = "_train-worker"
 
 
-def worker_command(run_dir: Path, resume: bool) -> list[str]:
-    """The command line of the training child (a frozen app runs itself)."""
+def worker_command(run_dir: Path, resume: bool, plan: Plan | None = None) -> list[str]:
+    """The command line of the training child (a frozen app runs itself); with a plan, the launcher's."""
     if getattr(sys, "frozen", False):
         cmd = [sys.executable, WORKER_COMMAND, str(run_dir)]
     else:
         cmd = [sys.executable, "-m", "lorastudio", WORKER_COMMAND, str(run_dir)]
-    return cmd + (["--resume"] if resume else [])
+    cmd += ["--resume"] if resume else []
+    if plan is None:
+        return cmd
+    cmd += ["--distributed", str(plan.ranks)] + (["--backend", plan.backend] if plan.backend else [])
+    return launch_command(plan, cmd)
 
 
 def _child_env() -> dict:
@@ -72,15 +82,16 @@ def describe_exit(returncode: int) -> str:
 class TrainingJob:
     """One running training child and its event stream."""
 
-    def __init__(self, run_dir: Path, resume: bool = False):
+    def __init__(self, run_dir: Path, resume: bool = False, plan: Plan | None = None):
         self.run_dir = Path(run_dir)
+        self.plan = plan
         self._terminal: Event | None = None
         self._lock = threading.Lock()
         runs.write_status(self.run_dir, "starting", pid=None)
         log = open(self.run_dir / runs.WORKER_LOG, "ab")
         try:
             self.process = subprocess.Popen(
-                worker_command(self.run_dir, resume),
+                worker_command(self.run_dir, resume, plan),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -119,6 +130,9 @@ class TrainingJob:
         returncode = self.process.wait()
         if self._terminal is None:
             error = f"The training process {describe_exit(returncode)}."
+            if self.plan is not None and returncode >= 0:
+                # mlx.launch ends with 0 whatever its ranks did; its log says which one ended how.
+                error = "A rank of the distributed run ended before finishing (see worker.log and ranks/)."
             code = FAIL_KILLED if returncode == -signal.SIGKILL else FAIL_ENDED
             self._terminal = runs.mark_failed(self.run_dir, error, details=log_tail(self.run_dir), code=code)
             self._write_reports_for_the_dead_child()
@@ -153,9 +167,13 @@ class TrainingJob:
         self._send("resume")
 
     def kill(self) -> None:
-        """End the child at once (SIGKILL); the run is marked failed by ``events()``."""
+        """End the child at once (SIGKILL; a distributed run's launcher with its local ranks); the run is
+        marked failed by ``events()``."""
         try:
-            os.kill(self.process.pid, signal.SIGKILL)
+            if self.plan is not None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                os.kill(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
@@ -179,6 +197,11 @@ def prepare_data(config: TrainConfig, run_dir: Path) -> TrainConfig:
     from lorastudio.core.data.keys import DataKeys
 
     keys = DataKeys.from_config(config)
+    if config.hf_dataset:  # mlx-lm's hf_dataset, from the local cache: written as the run's data/ folder
+        from lorastudio.core.data.convert import hf_dataset_folder
+
+        folder = hf_dataset_folder(config.hf_dataset, keys, run_dir / "data", with_test=config.test)
+        config = config.replace(data=str(folder), hf_dataset=None)
     report = check_dataset(
         config.data, keys, valid_fraction=config.valid_fraction, test_fraction=config.test_fraction, split_seed=config.split_seed
     )
@@ -198,6 +221,10 @@ def start_training(config: TrainConfig, root: str | os.PathLike | None = None, n
     problems = validate_for_training(config)
     if problems:
         raise ConfigError(problems, "training")
+    plan = plan_for(config)
+    if plan is not None:
+        check_batch(config, plan)
+        check_reachable(plan)  # a host that cannot be reached fails the start, named, before anything trains
     check_model_reachable(config.model)  # before the run folder: a model not to be had leaves nothing
     run_dir = runs.create_run(config, root, name)
     try:
@@ -212,8 +239,8 @@ def start_training(config: TrainConfig, root: str | os.PathLike | None = None, n
     used.save(run_dir / runs.CONFIG)
     # The data as checked here: the child reads it again without checking every line twice.
     runs.write_status(run_dir, "created", source_data=config.data, source_model=config.model,
-                      data_checked=fingerprint(used.data))
-    return TrainingJob(run_dir)
+                      data_checked=fingerprint(used.data), **({"distributed": plan.record()} if plan else {}))
+    return TrainingJob(run_dir, plan=plan)
 
 
 def resume_training(run: str | os.PathLike, root: str | os.PathLike | None = None, iters: int | None = None) -> TrainingJob:
@@ -232,7 +259,11 @@ def resume_training(run: str | os.PathLike, root: str | os.PathLike | None = Non
     if iters is not None:
         config = runs.load_config(run_dir).replace(iters=iters, epochs=None)
         config.save(run_dir / runs.CONFIG)
-    return TrainingJob(run_dir, resume=True)
+    plan = plan_for(runs.load_config(run_dir))
+    if plan is not None:
+        check_reachable(plan)
+        runs.write_status(run_dir, state, distributed=plan.record())
+    return TrainingJob(run_dir, resume=True, plan=plan)
 
 
 __all__ = ["TrainingJob", "start_training", "resume_training", "Failed"]

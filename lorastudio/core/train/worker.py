@@ -5,9 +5,20 @@ RUN [--resume]``. Its original stdout carries only events, one JSON object a
 line; everything else that would print to stdout (mlx-lm's warnings) is sent
 to stderr, which the parent writes to the run's ``worker.log``. Commands
 arrive on stdin, one a line: ``pause``, ``resume``, ``stop``; end of input
-(the parent went away) also stops, saving the adapter. Each event is also
+(the parent went away; for a distributed run, the launcher's "parent-gone") also
+stops, saving the adapter. Each event is also
 appended to ``metrics.jsonl`` and reflected in ``status.json`` here, so the
 run's files are complete even if nobody is listening.
+
+A distributed run (``--distributed N [--backend B]``, started by ``mlx.launch``
+through ``lorastudio.core.train.distributed``) runs this on every rank: rank 0 is the
+child described above (its stdout reaches the parent through the launcher, its
+commands arrive through the launcher too); every other rank trains its share
+silently, writes nothing of the run but its own log (``ranks/rank-N.log`` in the
+run folder of its machine) and ends after the last step. A rank that gets SIGTERM
+(mlx.launch sends it to every rank when one of them ends badly) asks to stop and,
+if it is still blocked on an all-sum its dead peer never answers, ends
+``distributed.HARD_EXIT_S`` seconds later.
 
 Threads: the engine runs on the main thread; one daemon thread reads stdin.
 """
@@ -17,6 +28,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import socket
 import sys
 import threading
 import traceback
@@ -26,7 +38,8 @@ from lorastudio.core.base import atomic
 
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.base.environment import describe_machine
-from lorastudio.core.tuner.loop import Control, TrainingError, train_run
+from lorastudio.core.train.distributed import HARD_EXIT_S, PARENT_GONE_COMMAND
+from lorastudio.core.tuner.loop import Control, Ranks, TrainingError, join_ranks, train_run
 from lorastudio.core.runs.describe import (
     FAIL_ERROR,
     FAIL_OUT_OF_MEMORY,
@@ -79,6 +92,12 @@ class Recorder:
             self.iteration = max(self.iteration, event.iteration)
         if isinstance(event, Started):
             runs.write_status(self.run_dir, "running", pid=os.getpid(), total_iters=event.total_iters, message="")
+        elif isinstance(event, TrainReport) and event.rank_tokens_per_second:
+            from lorastudio.core.train.distributed import host_rates
+
+            hosts = (runs.read_status(self.run_dir).get("distributed") or {}).get("hosts") or []
+            runs.write_status(self.run_dir, "running", iteration=event.iteration,
+                              host_tokens_per_second=host_rates(hosts, event.rank_tokens_per_second))
         elif isinstance(event, TrainReport):
             runs.write_status(self.run_dir, "running", iteration=event.iteration)
         elif isinstance(event, Paused):
@@ -122,6 +141,8 @@ def _read_commands(control: Control) -> None:
             control.resume()
         elif command == "stop":
             control.stop()
+        elif command == PARENT_GONE_COMMAND:  # a distributed run's launcher lost its input (distributed.py)
+            break
     control.stop(STOP_PARENT_GONE)
 
 
@@ -131,7 +152,63 @@ def _read_commands(control: Control) -> None:
 WORKER_NICENESS = 5
 
 
-def main(run_dir: str, resume: bool = False) -> int:
+def _hard_exit_later(seconds: float) -> None:
+    """End this process in ``seconds`` whatever it is doing (a rank blocked on a dead peer's all-sum)."""
+    timer = threading.Timer(seconds, lambda: os._exit(1))
+    timer.daemon = True
+    timer.start()
+
+
+def _watch_signals(control: Control) -> None:
+    """A distributed rank's SIGTERM and SIGINT, acted on by a thread of their own.
+
+    A Python signal handler runs only when the main thread returns to Python, which a
+    rank blocked in an all-sum that a dead peer never answers does not do. But the
+    C-level handler writes the signal's number to the wakeup pipe at once, on any
+    thread: a thread reading the pipe asks the loop to stop and, after SIGTERM, ends
+    the process ``HARD_EXIT_S`` seconds later if it is still there. The Python
+    handlers only keep the signals from ending the process first (main thread only).
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
+    signal.set_wakeup_fd(write_end)
+
+    def watch():
+        while True:
+            for signum in os.read(read_end, 64):
+                if signum == signal.SIGTERM:
+                    control.stop(STOP_TERMINATED)
+                    _hard_exit_later(HARD_EXIT_S)
+                elif signum == signal.SIGINT:
+                    control.stop(STOP_INTERRUPTED)
+
+    threading.Thread(target=watch, daemon=True, name="signals").start()
+
+
+def follower_main(run_path: Path, resume: bool, ranks: Ranks, control: Control) -> int:
+    """A rank other than 0: trains its share, writes only its own log, says nothing."""
+    try:
+        logs = run_path / "ranks"
+        logs.mkdir(exist_ok=True)
+        log = os.open(logs / f"rank-{ranks.rank}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 2)
+        os.dup2(log, 1)
+        atomic.write_json(logs / f"rank-{ranks.rank}.json", {"rank": ranks.rank, "ranks": ranks.size, "pid": os.getpid(),
+                                                             "host": socket.gethostname()})
+    except OSError:
+        pass  # no run folder here to write in: the launcher's stderr keeps this rank's lines
+    try:
+        train_run(run_path, lambda event: None, control, resume=resume, emit_terminal=False, ranks=ranks)
+        return 0
+    except BaseException:  # noqa: BLE001 - a failed rank must end with a status mlx.launch sees
+        print(traceback.format_exc(), file=sys.stderr, flush=True)
+        return 1
+
+
+def main(run_dir: str, resume: bool = False, distributed: int = 0, backend: str | None = None) -> int:
+    """The child's life; ``distributed``: the number of ranks this one was launched among (0: alone)."""
     run_path = Path(run_dir)
     if hasattr(os, "nice"):
         try:
@@ -142,16 +219,28 @@ def main(run_dir: str, resume: bool = False) -> int:
     # so stray prints from libraries cannot corrupt the event stream.
     events_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
+    ranks, joined, control = None, None, Control()
+    if distributed:
+        _watch_signals(control)
+        try:
+            ranks = join_ranks(backend, distributed)
+        except TrainingError as exc:
+            joined = exc  # said by rank 0 below, as the run's failure
+        if ranks is not None and not ranks.writes:
+            events_out.close()
+            return follower_main(run_path, resume, ranks, control)
+    else:
+        signal.signal(signal.SIGTERM, lambda *_: control.stop(STOP_TERMINATED))
+        signal.signal(signal.SIGINT, lambda *_: control.stop(STOP_INTERRUPTED))
     recorder = Recorder(run_path, events_out)
-    control = Control()
     threading.Thread(target=_read_commands, args=(control,), daemon=True, name="commands").start()
-    signal.signal(signal.SIGTERM, lambda *_: control.stop(STOP_TERMINATED))
-    signal.signal(signal.SIGINT, lambda *_: control.stop(STOP_INTERRUPTED))
     runs.write_status(run_path, "starting", pid=os.getpid())
     try:
+        if joined is not None:
+            raise joined
         if not (run_path / ENVIRONMENT).exists():
             atomic.write_json(run_path / ENVIRONMENT, describe_machine())
-        ended = train_run(run_path, recorder.emit, control, resume=resume, emit_terminal=False)
+        ended = train_run(run_path, recorder.emit, control, resume=resume, emit_terminal=False, ranks=ranks)
         gc.collect()  # let the training model go before evaluation loads the model again
         # The reports describe the run as it ended; the end itself is announced (and recorded)
         # once the evaluation and the reports are done, so a listener can open them at once.

@@ -17,6 +17,11 @@ batches can also carry the positions the loss is taken on
 (``loss_index_multiple``), for the engine's sparse loss
 (``lorastudio.core.tuner.sparse_loss``).
 
+In a distributed run every rank draws the same order and takes its own
+consecutive share of each batch's rows (``rank_share``), always as parts, so
+the loop sums the token-weighted gradients across ranks as across
+micro-batches.
+
 Using NumPy's *global* state is deliberate: ``mlx_lm.lora`` seeds it once
 and validation draws from it too, so sharing it keeps our data order equal
 to mlx-lm's, draw for draw. The training child owns its process, so nothing
@@ -88,6 +93,8 @@ class BatchStream:
         self.truncated_rows = 0
         self.loss_index_multiple = 0  # > 0: batches carry loss positions for the sparse loss
         self.micro_batch_size = 0  # > 0 and below the batch size: batches come in parts of this many rows
+        # A distributed run: this process is rank ``rank`` of ``ranks`` and takes its share of each batch.
+        self.rank, self.ranks = 0, 1
 
     def __len__(self) -> int:
         return len(self.batch_indices)
@@ -99,10 +106,14 @@ class BatchStream:
             self.epoch += 1
         indices = self.batch_indices[self.permutation[self.position]]
         self.position += 1
+        if self.ranks > 1:
+            indices = indices[slice(*rank_share(len(indices), self.rank, self.ranks))]
         items = [self.dataset[j] for j in indices]
         size = self.micro_batch_size
-        if not size or size >= len(items):
+        if self.ranks == 1 and (not size or size >= len(items)):
             return make_batch(items, self.max_seq_length, self, self.pad_to, self.loss_index_multiple)
+        # In parts: micro-batches, or (distributed) this rank's rows as one part, none when it has no row.
+        size = size or len(items) or 1
         parts = [make_batch(items[i : i + size], self.max_seq_length, self, self.pad_to, self.loss_index_multiple)
                  for i in range(0, len(items), size)]
         return Batch(tokens=None, lengths=None, real_tokens=sum(p.real_tokens for p in parts),
@@ -118,6 +129,15 @@ class BatchStream:
         self.permutation = list(state["permutation"])
         self.position = int(state["position"])
         self.epoch = int(state.get("epoch", 0))
+
+
+def rank_share(rows: int, rank: int, ranks: int) -> tuple[int, int]:
+    """The rows ``[start, end)`` of a batch of ``rows`` that rank ``rank`` of ``ranks`` trains on.
+
+    Consecutive, as equal as can be (the first ranks take one more when it does not divide):
+    the ranks' shares together are the whole batch, each row once, whatever the ranks.
+    """
+    return rows * rank // ranks, rows * (rank + 1) // ranks
 
 
 def make_batch(

@@ -13,6 +13,13 @@ batches: the output layer is computed only where the loss is taken
 ``batching: bucketed`` also computes fewer padding tokens. With
 ``sparse_loss: false`` and ``batching: mlx-lm`` the losses are bit-equal.
 
+On several ranks (``Ranks``, joined with ``join_ranks`` in a process mlx.launch
+started) every rank runs this loop on its share of each global batch; the
+token-weighted gradient sums, loss sums and token counts are all-summed across
+ranks (``all_sum_tree``), so the step is one process's to float rounding (not
+mlx-lm's mean of the ranks' means). The ranks agree before each step whether to
+stop; only rank 0 writes files.
+
 Runs on one thread of the training child process (``lorastudio.core.train.worker``)
 or, in tests, of the test process; the model and every MLX array live and die
 on that thread. ``emit`` receives frozen events of plain Python values.
@@ -34,7 +41,7 @@ from lorastudio.core.tuner import resume_state
 
 from lorastudio.core.runs import folder as runs
 from lorastudio.core.config.train_config import TrainConfig, optimizer_class, validate_for_training
-from lorastudio.core.runs.describe import STOP_USER, status
+from lorastudio.core.runs.describe import STOP_TERMINATED, STOP_USER, status
 from lorastudio.core.runs.events import (
     CheckpointSaved,
     Event,
@@ -81,6 +88,77 @@ class Control:
 
 class TrainingError(RuntimeError):
     """A run that cannot start or go on, said for a person."""
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """This process's place in a data-parallel run: rank ``rank`` of ``size`` (MLX's group).
+
+    One process is rank 0 of 1. Every rank runs the same loop on its share of each
+    global batch; MLX sums the token-weighted gradients across ranks, and only rank 0
+    writes files and speaks.
+    """
+
+    rank: int = 0
+    size: int = 1
+    group: object = None
+
+    @property
+    def writes(self) -> bool:
+        return self.rank == 0
+
+    def any(self, flag: bool) -> bool:
+        """True on every rank when ``flag`` is true on any (one small all-sum; every rank must call it)."""
+        if self.size == 1:
+            return flag
+        import mlx.core as mx
+
+        total = mx.distributed.all_sum(mx.array(1.0 if flag else 0.0), group=self.group, stream=mx.cpu)
+        return total.item() > 0
+
+    def gather(self, values: list[float]) -> list[list[float]]:
+        """Every rank's ``values`` (the same length on each), rank by rank, on every rank."""
+        if self.size == 1:
+            return [list(values)]
+        import mlx.core as mx
+
+        n = len(values)
+        mine = [0.0] * (n * self.size)
+        mine[self.rank * n : (self.rank + 1) * n] = values
+        total = mx.distributed.all_sum(mx.array(mine, dtype=mx.float32), group=self.group, stream=mx.cpu).tolist()
+        return [total[r * n : (r + 1) * n] for r in range(self.size)]
+
+
+def join_ranks(backend: str | None, expected: int) -> Ranks:
+    """Join the distributed group this process was launched into (mlx.launch); it must have ``expected`` ranks."""
+    import mlx.core as mx
+
+    try:
+        group = mx.distributed.init(strict=True, backend=backend or "any")
+    except RuntimeError as exc:
+        raise TrainingError(f"could not join the distributed run ({backend or 'any'} backend): {exc}") from exc
+    if group.size() != expected:
+        raise TrainingError(f"the distributed run has {group.size()} rank(s) but {expected} were launched")
+    return Ranks(group.rank(), group.size(), group)
+
+
+def all_sum_tree(tree, group):
+    """The sum across ranks of every array in ``tree``: one all-sum per dtype (the arrays laid end to end)."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten, tree_map_with_path
+
+    by_dtype: dict = {}
+    for key, value in tree_flatten(tree):
+        by_dtype.setdefault(value.dtype, []).append((key, value))
+    summed = {}
+    for items in by_dtype.values():
+        joined = mx.distributed.all_sum(mx.concatenate([v.reshape(-1) for _, v in items]), group=group)
+        offset = 0
+        for key, value in items:
+            summed[key] = joined[offset : offset + value.size].reshape(value.shape)
+            offset += value.size
+    # The tree's own shape, empty containers included (the step adds it to the accumulated gradient).
+    return tree_map_with_path(lambda path, _: summed[path], tree)
 
 
 # ----------------------------------------------------------------------------
@@ -157,8 +235,12 @@ def adapter_config(config: TrainConfig, model_path: Path) -> dict:
     return data
 
 
-def prepare(run_dir: Path, emit: Emit) -> Prepared:
-    """Load model, tokenizer and data; apply the adapters (mlx_lm.lora's order of seeding)."""
+def prepare(run_dir: Path, emit: Emit, writes: bool = True) -> Prepared:
+    """Load model, tokenizer and data; apply the adapters (mlx_lm.lora's order of seeding).
+
+    Every rank of a distributed run does the same (the same seeds: equal replicas);
+    only the one that ``writes`` writes the adapter's config.
+    """
     import mlx.core as mx
     import numpy as np
 
@@ -183,7 +265,8 @@ def prepare(run_dir: Path, emit: Emit) -> Prepared:
     apply_fine_tune(model, config)
     if config.resume_adapter_file:
         model.load_weights(config.resume_adapter_file, strict=False)
-    atomic.write_json(run_dir / runs.ADAPTER_CONFIG, adapter_config(config, model_path))
+    if writes:
+        atomic.write_json(run_dir / runs.ADAPTER_CONFIG, adapter_config(config, model_path))
     return Prepared(config, model, tokenizer, train_set, valid_set, test_set, config.resolved_iters(len(train_set)), model_path)
 
 
@@ -231,7 +314,7 @@ class _Training:
     one step, validation, reports, checkpoints and the end.
     """
 
-    def __init__(self, run_dir: Path, emit: Emit, control: Control, resume: bool):
+    def __init__(self, run_dir: Path, emit: Emit, control: Control, resume: bool, ranks: Ranks | None = None):
         import mlx.core as mx
         import mlx.nn as nn
         from mlx_lm.tuner.trainer import default_loss, grad_checkpoint
@@ -240,16 +323,15 @@ class _Training:
         from lorastudio.core.tuner.sparse_loss import INDEX_MULTIPLE
 
         self.run_dir, self.emit, self.control = run_dir, emit, control
+        self.ranks = ranks or Ranks()
         self.wall_start = time.perf_counter()
-        self.p = prepare(run_dir, emit)
+        self.p = prepare(run_dir, emit, writes=self.ranks.writes)
         self.cfg, self.model = self.p.config, self.p.model
         self.optimizer = build_optimizer(self.cfg)
         self.stream = BatchStream(self.p.train_set, self.cfg.batch_size, self.cfg.max_seq_length, self.cfg.batching)
-        if self.p.valid_set and len(self.p.valid_set) < self.cfg.batch_size:
-            raise TrainingError(
-                f"The validation set has {len(self.p.valid_set)} example(s) but batch_size is {self.cfg.batch_size}: "
-                "lower batch_size or add validation examples."
-            )
+        self.stream.rank, self.stream.ranks = self.ranks.rank, self.ranks.size
+        self._check_sizes()
+        self.local_tokens = 0  # this rank's tokens since the last report (its share of the throughput)
         self.counters = resume_state.Counters()
         self.grad_accum = None
         if resume:
@@ -266,8 +348,19 @@ class _Training:
         self.state = [self.model.state, self.optimizer.state, mx.random.state]
         self.step = self._compiled_step()
         self.stream.micro_batch_size = getattr(self.cfg, "micro_batch_size", None) or 0
-        if self.stream.micro_batch_size:
+        if self.stream.micro_batch_size or self.ranks.size > 1:
             self.micro_step, self.apply_step = self._compiled_micro_steps()
+
+    def _check_sizes(self) -> None:
+        cfg, size = self.cfg, self.ranks.size
+        if self.p.valid_set and len(self.p.valid_set) < cfg.batch_size:
+            raise TrainingError(
+                f"The validation set has {len(self.p.valid_set)} example(s) but batch_size is {cfg.batch_size}: "
+                "lower batch_size or add validation examples."
+            )
+        # mlx-lm's evaluation gives each rank batch_size / ranks rows of every batch.
+        if size > 1 and cfg.batch_size % size:
+            raise TrainingError(f"batch_size ({cfg.batch_size}) must be a multiple of the number of ranks ({size})")
 
     def _losses(self):
         """(training loss or None for mlx-lm's, validation loss) as the config asks and the model allows."""
@@ -342,18 +435,27 @@ class _Training:
                 grad = tree_map(lambda x, y: x + y, grad, grad_sum)
             return grad, loss_sum + lvalue * weight, token_sum + weight
 
+        ranks = self.ranks
+
         @partial(mx.compile, inputs=self.state, outputs=self.state)
-        def apply_step(grad_sum, token_sum, prev_grad, do_update):
+        def apply_step(grad_sum, loss_sum, token_sum, prev_grad, do_update):
+            if ranks.size > 1:
+                # Across ranks as across micro-batches: the token-weighted sums, summed, over
+                # every rank's tokens (not a mean of the ranks' means).
+                grad_sum = all_sum_tree(grad_sum, ranks.group)
+                loss_sum = mx.distributed.all_sum(loss_sum, group=ranks.group)
+                token_sum = mx.distributed.all_sum(token_sum, group=ranks.group)
             grad = tree_map(lambda g: g / token_sum, grad_sum)
             if prev_grad is not None:
                 grad = tree_map(lambda x, y: x + y, grad, prev_grad)
             if do_update:
-                grad = average_gradients(grad)
+                if ranks.size == 1:
+                    grad = average_gradients(grad)  # mlx-lm's (nothing to average in one process)
                 if accum_steps > 1:
                     grad = tree_map(lambda x: x / accum_steps, grad)
                 optimizer.update(model, grad)
                 grad = None
-            return grad
+            return grad, loss_sum / token_sum, token_sum
 
         return micro_step, apply_step
 
@@ -361,13 +463,17 @@ class _Training:
         """One batch as its micro-batches: (mean loss, token count) of the whole batch."""
         import mlx.core as mx
 
+        from mlx.utils import tree_map
+
         grad_sum, loss_sum, token_sum = None, mx.array(0.0), mx.array(0.0)
         for part in batch.parts:
             grad_sum, loss_sum, token_sum = self.micro_step(part.inputs(), grad_sum, loss_sum, token_sum)
             # One micro-batch at a time: evaluating here keeps only the gradient sum alive.
             mx.eval(grad_sum, loss_sum, token_sum)
-        self.grad_accum = self.apply_step(grad_sum, token_sum, self.grad_accum, do_update)
-        return loss_sum / token_sum, token_sum.astype(mx.int32)
+        if grad_sum is None:  # no row for this rank (a last batch smaller than the ranks): it adds nothing
+            grad_sum = tree_map(mx.zeros_like, self.model.trainable_parameters())
+        self.grad_accum, loss, tokens = self.apply_step(grad_sum, loss_sum, token_sum, self.grad_accum, do_update)
+        return loss, tokens.astype(mx.int32)
 
     def announce(self) -> None:
         from lorastudio.core.models.info import count_parameters
@@ -383,6 +489,7 @@ class _Training:
             valid_examples=len(self.p.valid_set),
             test_examples=len(self.p.test_set),
             device=device_description(),
+            ranks=self.ranks.size,
         ))
 
     def _evaluate(self, dataset, num_batches: int) -> float:
@@ -412,7 +519,7 @@ class _Training:
             counters.evals_without_improvement += 1
         report = ValReport(iteration=iteration, val_loss=val_loss, val_time=time.perf_counter() - tic, is_best=improved)
         self.emit(report)
-        if improved and cfg.keep_best:
+        if improved and cfg.keep_best and self.ranks.writes:
             self.emit(CheckpointSaved(iteration=iteration, path=str(_save_best(self.run_dir, self.model)), reason="best"))
         return report
 
@@ -424,6 +531,13 @@ class _Training:
         if steps == 0:
             return
         seconds = max(counters.report_time, 1e-9)
+        rank_rates = None
+        if self.ranks.size > 1:
+            # Each rank's own tokens over its own step time; the computed tokens of all ranks.
+            shares = self.ranks.gather([float(self.local_tokens), seconds, float(counters.report_computed_tokens)])
+            rank_rates = [tokens / max(spent, 1e-9) for tokens, spent, _ in shares]
+            counters.report_computed_tokens = int(sum(computed for _, _, computed in shares))
+        self.local_tokens = 0
         counters.trained_tokens += counters.report_tokens
         lr = self.optimizer.learning_rate
         self.emit(TrainReport(
@@ -436,13 +550,16 @@ class _Training:
             peak_memory_gb=mx.get_peak_memory() / 1e9,
             computed_tokens_per_second=counters.report_computed_tokens / seconds,
             elapsed_s=counters.elapsed_train_s,
+            rank_tokens_per_second=rank_rates,
         ))
         counters.report_loss_sum = 0.0
         counters.report_tokens = counters.report_steps = counters.report_computed_tokens = 0
         counters.report_time = 0.0
 
     def save(self, iteration: int | None) -> Path:
-        """The adapter (numbered when ``iteration`` is given) and the resume state beside it."""
+        """The adapter (numbered when ``iteration`` is given) and the resume state beside it (rank 0 only)."""
+        if not self.ranks.writes:
+            return self.run_dir / (runs.ADAPTERS if iteration is None else f"{iteration:07d}_adapters.safetensors")
         path = _save_adapters(self.run_dir, self.model, iteration)
         self.counters.stream = self.stream.state()
         self.counters.numpy_random = resume_state.numpy_random_state()
@@ -456,7 +573,7 @@ class _Training:
         cfg, counters = self.cfg, self.counters
         tic = time.perf_counter()
         do_update = it % cfg.grad_accumulation_steps == 0
-        if batch.parts:
+        if batch.parts is not None:  # micro-batches, or a rank's share (none at all in a batch smaller than the ranks)
             lvalue, toks = self._run_parts(batch, do_update)
         else:
             lvalue, toks, self.grad_accum = self.step(batch.inputs(), self.grad_accum, do_update)
@@ -471,6 +588,7 @@ class _Training:
         counters.report_steps += 1
         counters.report_tokens += int(toks.item())
         counters.report_computed_tokens += batch.computed_tokens
+        self.local_tokens += batch.real_tokens
         counters.report_loss_sum = float(loss_sum.item())
         return loss_sum
 
@@ -497,8 +615,9 @@ class _Training:
         loss_sum = self.counters.report_loss_sum
         for it in range(self.counters.iteration + 1, p.iters + 1):
             self._wait_if_paused(it)
-            if self.control.stop_requested.is_set():
-                return self.control.stop_reason
+            # Every rank stops at the same step, or the others would wait on the all-sum.
+            if self.ranks.any(self.control.stop_requested.is_set()):
+                return self.control.stop_reason if self.control.stop_requested.is_set() else STOP_TERMINATED
             batch = self.stream.next()
             if p.valid_set and (it == 1 or it % cfg.steps_per_eval == 0 or it == p.iters):
                 self.validate(it - 1)
@@ -535,16 +654,18 @@ class _Training:
 
 
 def train_run(
-    run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False, emit_terminal: bool = True
+    run_dir: str | Path, emit: Emit, control: Control | None = None, resume: bool = False, emit_terminal: bool = True,
+    ranks: Ranks | None = None,
 ) -> Event:
     """Train the run in ``run_dir`` to its end or a stop; return the terminal event.
 
     With ``emit_terminal=False`` the Finished or Stopped event is returned but
     not emitted, so the caller can do more (evaluation, the report) after the
     model is released and announce the end last. Exceptions propagate (the
-    worker turns them into a Failed event).
+    worker turns them into a Failed event). ``ranks``: this process's place in
+    a distributed run (``join_ranks``); every rank calls this with its own.
     """
-    training = _Training(Path(run_dir), emit, control or Control(), resume)
+    training = _Training(Path(run_dir), emit, control or Control(), resume, ranks)
     training.announce()
     ended = training.end(training.run_steps())
     if emit_terminal:

@@ -9,7 +9,8 @@ file that does not load shows every problem the core found, in the
 interface language. When the memory estimate of the settings (worked out in
 the background while the page is shown, ``model_jobs.memory_estimate``) is
 tight or will not fit, the bar shows it with "Make it fit…", which opens
-``FitDialog``. GUI thread.
+``FitDialog``. Below the bar, the Machines section (``machines_section``): this
+machine, several ranks, or several machines from a hostfile. GUI thread.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_form import ConfigForm
 from lorastudio.ui.panels.fit_dialog import NEEDS_FIT, FitDialog
+from lorastudio.ui.panels.machines_section import MachinesSection
 from lorastudio.ui.widgets.model_card import VERDICT_STYLES, set_style_name
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -90,6 +92,8 @@ class ParamsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.banner)
+        self.machines = MachinesSection(state)
+        layout.addWidget(self.machines)
         layout.addWidget(self.form, 1)
 
         self.load_button.clicked.connect(lambda: self.load_yaml())

@@ -36,6 +36,7 @@ from lorastudio.core.runs.metrics import RunSeries, format_duration
 from lorastudio.ui import training_controller as tc
 from lorastudio.ui.i18n import core_language
 from lorastudio.ui.names import short_name
+from lorastudio.ui.panels.rank_logs import RankLogs
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.plots import TrainingPlots
 from lorastudio.ui.widgets.runs_table import state_text
@@ -130,6 +131,8 @@ class TrainPanel(QWidget):
         tabs = QTabWidget()
         tabs.addTab(self.table, self.tr("Reports"))
         tabs.addTab(self.log, self.tr("Log"))
+        self.rank_logs = RankLogs()  # a distributed run's log of each rank
+        tabs.addTab(self.rank_logs, self.tr("Rank logs"))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.plots)
         splitter.addWidget(tabs)
@@ -205,6 +208,7 @@ class TrainPanel(QWidget):
             return
         self._shown_run = run_dir
         self._reset_view()
+        self.rank_logs.set_run(run_dir)
         events = runs.read_metrics(run_dir)
         series = RunSeries.from_events(events)
         self.plots.show_series(series)
@@ -222,6 +226,7 @@ class TrainPanel(QWidget):
     # --- events ----------------------------------------------------------------
     def _on_run_started(self, run_dir: Path) -> None:
         self._shown_run = run_dir
+        self.rank_logs.set_run(run_dir)
         self.state.set_current_run(run_dir)
         self.state.notify_runs_changed()
         self._log_line(self.tr("Run folder: {path}").format(path=run_dir))
@@ -243,6 +248,7 @@ class TrainPanel(QWidget):
 
     def _on_run_ended(self, event) -> None:
         self._timer.stop()
+        self.rank_logs.set_run(self._shown_run)
         self._update_progress_label()
         if isinstance(event, Failed):
             self.banner.show_error(self.tr("Training failed: {error}").format(error=event.error), event.details)
