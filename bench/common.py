@@ -243,10 +243,16 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def rounded(value, digits: int = 4):
-    """JSON-friendly rounding of nested results (inf and nan become None)."""
+    """JSON-friendly rounding of nested results (inf and nan become None).
+
+    Below 1 it keeps ``digits`` significant digits, so that a loss difference of
+    4.8e-6 is not printed as 0.0.
+    """
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return None
+        if value and abs(value) < 1:
+            return float(f"{value:.{digits}g}")
         return round(value, digits)
     if isinstance(value, dict):
         return {k: rounded(v, digits) for k, v in value.items()}
