@@ -167,12 +167,21 @@ def package_parent() -> str:
     return str(Path(__file__).resolve().parents[3])
 
 
-def rank_env() -> list[str]:
-    """``NAME=VALUE`` for every rank: where the package is, and the settings that must match."""
+def rank_env(plan: Plan | None = None) -> list[str]:
+    """``NAME=VALUE`` for every rank: where the package is, and the settings that must match.
+
+    Several ranks on this machine share its cores: each gets its share of BLAS threads
+    (``OPENBLAS_NUM_THREADS``, unless set already), or on a CPU every rank starts one
+    thread per core and they fight over them (2 ranks on 2 cores: steps 3-5x slower
+    than one process, measured with ``bench/run_all --only distributed``).
+    """
     env = ["PYTHONUNBUFFERED=1", "TOKENIZERS_PARALLELISM=false"]
     if not getattr(sys, "frozen", False):  # a frozen app carries its own packages
         env.insert(0, f"PYTHONPATH={package_parent()}")
     env += [f"{name}={os.environ[name]}" for name in FORWARDED_ENV if os.environ.get(name)]
+    local = sum(1 for host in plan.hosts if host.local) if plan is not None else 0
+    if local > 1 and not os.environ.get("OPENBLAS_NUM_THREADS"):
+        env.append(f"OPENBLAS_NUM_THREADS={max(1, (os.cpu_count() or 1) // local)}")
     return env
 
 
@@ -187,7 +196,7 @@ def launch_command(plan: Plan, command: list[str]) -> list[str]:
         cmd += ["--hosts", LOCAL, "-n", str(plan.ranks), "--starting-port", str(free_port(plan.ranks))]
     if plan.backend:
         cmd += ["--backend", plan.backend]
-    for item in rank_env():
+    for item in rank_env(plan):
         cmd += ["--env", item]
     return cmd + ["--", *command]
 

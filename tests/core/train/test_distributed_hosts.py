@@ -73,3 +73,15 @@ def test_the_launch_command_carries_the_plan(tmp_path):
 def test_host_rates_add_up_the_ranks_of_a_host():
     assert host_rates(["a", "a", "b"], [1.0, 2.0, 5.0]) == {"a": 3.0, "b": 5.0}
     assert host_rates(["a"], None) == {}
+
+
+def test_ranks_on_this_machine_share_its_blas_threads(monkeypatch):
+    """Two local ranks each get half the cores' BLAS threads; one per machine keeps BLAS's own choice."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr(distributed.os, "cpu_count", lambda: 8)
+    local = Plan((Host(distributed.LOCAL, (distributed.LOCAL,)),) * 2)
+    assert "OPENBLAS_NUM_THREADS=4" in distributed.rank_env(local)
+    spread = Plan((Host(distributed.LOCAL, ("10.0.0.1",)), Host("mac-2.local", ("10.0.0.2",))))
+    assert not any(item.startswith("OPENBLAS_NUM_THREADS=") for item in distributed.rank_env(spread))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # the user's own setting wins
+    assert not any(item.startswith("OPENBLAS_NUM_THREADS=") for item in distributed.rank_env(local))
