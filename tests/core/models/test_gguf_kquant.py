@@ -38,7 +38,7 @@ def gemma_f32(gemma_gguf, tmp_path_factory):
     return out, stages
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # about 1 GB of float32 weights: released after this file's tests
 def gemma_loaded(gemma_f32):
     from mlx_lm import load
 
