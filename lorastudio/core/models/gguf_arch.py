@@ -18,6 +18,7 @@ Pure data and functions, any thread.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -180,3 +181,22 @@ def arch_of_model_type(model_type: str) -> Arch | None:
     if model_type == "mistral":
         return ARCHES["llama"]
     return next((a for a in ARCHES.values() if a.model_type == model_type), None)
+
+
+def llama3_rope_divisors(base: float, head_dim: int, factor: float, low: float, high: float,
+                         original: float) -> list[float]:
+    """Llama 3 RoPE scaling as one divisor per frequency: convert_hf_to_gguf.py's ``rope_freqs``.
+
+    The export writes them; the import recomputes them to check a file's factors.
+    """
+    divisors = []
+    for i in range(0, head_dim, 2):
+        wavelen = 2 * math.pi * base ** (i / head_dim)
+        if wavelen < original / high:
+            divisors.append(1.0)
+        elif wavelen > original / low:
+            divisors.append(factor)
+        else:
+            smooth = (original / wavelen - low) / (high - low)
+            divisors.append(1 / ((1 - smooth) / factor + smooth))
+    return divisors

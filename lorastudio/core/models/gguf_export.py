@@ -31,12 +31,12 @@ are imported lazily.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from lorastudio.core.models.gguf_arch import llama3_rope_divisors
 from lorastudio.core.models.gguf_vocab import (
     GgufExportError,
     Typed,
@@ -132,23 +132,14 @@ def _model_metadata(config: dict[str, Any], out_type: str, name: str, n_vocab: i
 def _llama3_rope_factors(config: dict[str, Any]) -> list[float]:
     """convert_hf_to_gguf.py's rope_freqs for Llama 3 scaling: one divisor per frequency."""
     scaling = config["rope_scaling"]
-    base = float(config.get("rope_theta", 10000.0))
-    dim = int(config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"])
-    factor = float(scaling.get("factor", 8.0))
-    low = float(scaling.get("low_freq_factor", 1.0))
-    high = float(scaling.get("high_freq_factor", 4.0))
-    old = float(scaling.get("original_max_position_embeddings", 8192))
-    factors = []
-    for i in range(0, dim, 2):
-        wavelen = 2 * math.pi * base ** (i / dim)
-        if wavelen < old / high:
-            factors.append(1.0)
-        elif wavelen > old / low:
-            factors.append(factor)
-        else:
-            smooth = (old / wavelen - low) / (high - low)
-            factors.append(1 / ((1 - smooth) / factor + smooth))
-    return factors
+    return llama3_rope_divisors(
+        base=float(config.get("rope_theta", 10000.0)),
+        head_dim=int(config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]),
+        factor=float(scaling.get("factor", 8.0)),
+        low=float(scaling.get("low_freq_factor", 1.0)),
+        high=float(scaling.get("high_freq_factor", 4.0)),
+        original=float(scaling.get("original_max_position_embeddings", 8192)),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -259,8 +250,6 @@ def export_gguf(model_dir: str | os.PathLike, gguf_path: str | os.PathLike | Non
     refused. The file is written under a temporary name, read back and checked, then
     renamed. Raises GgufExportError with a readable message.
     """
-    import mlx.core as mx
-
     report = progress or (lambda text, fraction: None)
     folder = Path(model_dir).expanduser()
     if out_type not in OUT_TYPES:

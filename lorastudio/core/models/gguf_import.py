@@ -54,6 +54,7 @@ from lorastudio.core.models.gguf_arch import (
     SUPPORTED_ARCHITECTURES,
     arch_problem,
     gguf_arch_enum,
+    llama3_rope_divisors,
     model_config,
     short_float,
 )
@@ -602,21 +603,10 @@ def _llama3_rope_scaling(gf: GgufFile, freqs: list[float], head_dim: int, base: 
     frequency factors and the original context length. The factor is the largest
     divisor; the others are Meta's defaults, checked by recomputing every divisor.
     """
-    import math
-
     factor = short_float(max(freqs))
     original = int(gf.arch("rope.scaling.original_context_length") or 8192)
     low, high = 1.0, 4.0
-    expected = []
-    for i in range(0, head_dim, 2):
-        wavelen = 2 * math.pi * base ** (i / head_dim)
-        if wavelen < original / high:
-            expected.append(1.0)
-        elif wavelen > original / low:
-            expected.append(factor)
-        else:
-            smooth = (original / wavelen - low) / (high - low)
-            expected.append(1 / ((1 - smooth) / factor + smooth))
+    expected = llama3_rope_divisors(base, head_dim, factor, low, high, original)
     if len(expected) != len(freqs) or any(abs(a - b) > 1e-3 * max(1.0, abs(b)) for a, b in zip(freqs, expected)):
         raise GgufError.say("gguf.rope_freqs", path=gf.path)
     return {
