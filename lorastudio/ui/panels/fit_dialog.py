@@ -15,6 +15,7 @@ GUI thread; the plan itself runs on Qt's thread pool.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -54,6 +55,17 @@ def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
     if name:
         label.setObjectName(name)
     return label
+
+
+def open_fit_dialog(state, parent: QWidget, previous: "FitDialog | None") -> "FitDialog":
+    """Open a "Make it fit" dialog for ``state``'s configuration (window-modal, not blocking),
+    closing the one ``parent`` opened before if it is still there."""
+    if previous is not None and isValid(previous):
+        previous.close()
+    dialog = FitDialog(state, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
 
 
 class FitDialog(QDialog):

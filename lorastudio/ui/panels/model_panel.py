@@ -37,7 +37,7 @@ from lorastudio.ui.i18n import core_language
 from lorastudio.ui.names import display_name, hf_cache_repo
 from lorastudio.ui.panels import model_jobs
 from lorastudio.ui.tasks import LatestTask, Task, error_text
-from lorastudio.ui.panels.fit_dialog import FitDialog
+from lorastudio.ui.panels.fit_dialog import FitDialog, open_fit_dialog
 from lorastudio.ui.widgets.gguf_card import GgufCard
 from lorastudio.ui.widgets.job_strip import JobStrip
 from lorastudio.ui.widgets.model_card import ModelCard
@@ -291,11 +291,7 @@ class ModelPanel(QWidget):
 
     def make_it_fit(self) -> FitDialog:
         """Open the "Make it fit" dialog for the current configuration (window-modal, not blocking)."""
-        if self.fit_dialog is not None and isValid(self.fit_dialog):
-            self.fit_dialog.close()
-        self.fit_dialog = FitDialog(self.state, self)
-        self.fit_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.fit_dialog.open()
+        self.fit_dialog = open_fit_dialog(self.state, self, self.fit_dialog)
         return self.fit_dialog
 
     def _lora_text(self, config) -> str:

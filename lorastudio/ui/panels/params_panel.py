@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from lorastudio.core.config.train_config import ConfigError, TrainConfig
 from lorastudio.core.config.mlx_command import Note, mlx_lora_command
@@ -38,7 +37,7 @@ from lorastudio.ui.panels import model_jobs
 from lorastudio.ui.tasks import LatestTask
 from lorastudio.ui.widgets.banner import Banner
 from lorastudio.ui.widgets.config_form import ConfigForm
-from lorastudio.ui.panels.fit_dialog import NEEDS_FIT, FitDialog
+from lorastudio.ui.panels.fit_dialog import NEEDS_FIT, FitDialog, open_fit_dialog
 from lorastudio.ui.panels.machines_section import MachinesSection
 from lorastudio.ui.widgets.model_card import VERDICT_STYLES, set_style_name
 
@@ -143,11 +142,7 @@ class ParamsPanel(QWidget):
 
     def make_it_fit(self) -> FitDialog:
         """Open the "Make it fit" dialog for the current configuration (window-modal, not blocking)."""
-        if self.fit_dialog is not None and isValid(self.fit_dialog):
-            self.fit_dialog.close()
-        self.fit_dialog = FitDialog(self.state, self)
-        self.fit_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.fit_dialog.open()
+        self.fit_dialog = open_fit_dialog(self.state, self, self.fit_dialog)
         return self.fit_dialog
 
     # --- presets -------------------------------------------------------------------
