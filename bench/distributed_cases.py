@@ -23,8 +23,6 @@ Runs on the benchmark's main thread; MLX runs in the children.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 from bench.common import max_loss_diff, rounded, summarize
@@ -32,17 +30,15 @@ from bench.common import max_loss_diff, rounded, summarize
 
 def all_reduce_ms(numbers: int) -> dict:
     """Two local ranks time an all-sum of ``numbers`` float32 numbers (the host check's probe)."""
+    from lorastudio.core.config.train_config import TrainConfig
     from lorastudio.core.train import hostcheck
-    from lorastudio.core.train.distributed import LOCAL, Host, Plan, launch_command, self_command
+    from lorastudio.core.train.distributed import plan_for
 
-    plan = Plan((Host(LOCAL, (LOCAL,)), Host(LOCAL, (LOCAL,))), "ring")
-    command = launch_command(plan, [*self_command(), hostcheck.PROBE_COMMAND, "2", str(numbers)])
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
-    lines = [json.loads(line[len(hostcheck.PROBE_MARK):]) for line in done.stdout.splitlines()
-             if line.startswith(hostcheck.PROBE_MARK)]
-    if len(lines) != 2:
-        raise RuntimeError(f"the all-reduce probe did not answer on both ranks: {done.stderr[-1500:]}")
-    ms = max(line["all_reduce_ms"] for line in lines)
+    results = hostcheck.probe(plan_for(TrainConfig(ranks=2, backend="ring")), numbers, timeout=300)
+    problems = [r.problem for r in results if not r.ok]
+    if problems:
+        raise RuntimeError(f"the all-reduce probe failed: {'; '.join(problems)}")
+    ms = max(r.all_reduce_ms for r in results)
     return {"numbers": numbers, "rounds": hostcheck.PROBE_ROUNDS, "all_reduce_ms": ms,
             "bandwidth_gb_s": numbers * 4 / (ms / 1e3) / 1e9}
 

@@ -54,6 +54,7 @@ class HostResult:
     memory_gb: float | None = None
     bandwidth_gb_s: float | None = None  # bytes all-reduced per second (algorithm bandwidth)
     all_reduce_ms: float | None = None
+    numbers: int | None = None  # float32 numbers all-reduced
 
     @property
     def ok(self) -> bool:
@@ -92,9 +93,15 @@ def check_hosts(hostfile: str, backend: str | None = None, timeout: float = CHEC
     return _probe(plan, results, timeout)
 
 
-def _probe(plan: Plan, results: list[HostResult], timeout: float) -> list[HostResult]:
+def probe(plan: Plan, numbers: int = PROBE_NUMBERS, timeout: float = CHECK_TIMEOUT_S) -> list[HostResult]:
+    """Every rank of ``plan`` times an all-sum of ``numbers`` float32 numbers (its hosts taken as reachable)."""
+    return _probe(plan, [HostResult(host.ssh, rank, reachable=True) for rank, host in enumerate(plan.hosts)],
+                  timeout, numbers)
+
+
+def _probe(plan: Plan, results: list[HostResult], timeout: float, numbers: int = PROBE_NUMBERS) -> list[HostResult]:
     """Launch one probe rank per host; fill the results from their lines."""
-    command = launch_command(plan, [*self_command(), PROBE_COMMAND, str(plan.ranks)])
+    command = launch_command(plan, [*self_command(), PROBE_COMMAND, str(plan.ranks), str(numbers)])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         output = done.stdout
