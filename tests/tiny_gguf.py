@@ -83,8 +83,6 @@ def write_tiny_gguf(tiny_model: Path, path: Path, qtype: Q, embed_type: Q | None
     Llama 3.1 style RoPE factors, stored as llama.cpp does.
     """
     config = json.loads((tiny_model / "config.json").read_text())
-    tok = json.loads((tiny_model / "tokenizer.json").read_text())
-    tok_config = json.loads((tiny_model / "tokenizer_config.json").read_text())
     weights = _tiny_weights(tiny_model)
     weights.update(extra or {})
     if untied:
@@ -92,33 +90,15 @@ def write_tiny_gguf(tiny_model: Path, path: Path, qtype: Q, embed_type: Q | None
 
     w = gguf.GGUFWriter(str(path), arch)
     w.add_name("tiny-llama")
-    w.add_context_length(config["max_position_embeddings"])
-    w.add_embedding_length(config["hidden_size"])
-    w.add_feed_forward_length(config["intermediate_size"])
-    w.add_block_count(config["num_hidden_layers"])
-    w.add_head_count(config["num_attention_heads"])
-    w.add_head_count_kv(config["num_key_value_heads"])
-    w.add_rope_dimension_count(config["hidden_size"] // config["num_attention_heads"])
-    w.add_rope_freq_base(config["rope_theta"])
-    w.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    _add_shape(w, config, config["hidden_size"] // config["num_attention_heads"])
     w.add_vocab_size(config["vocab_size"])
     w.add_file_type(int(qtype))
     if tokenizer:
-        vocab = tok["model"]["vocab"]
-        tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
-        special = {a["content"] for a in tok["added_tokens"]}
-        merges = [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]]
-        w.add_tokenizer_model("gpt2")
-        w.add_tokenizer_pre("gpt2")
-        w.add_token_list(tokens)
-        w.add_token_types([3 if t in special else 1 for t in tokens])
-        w.add_token_merges(merges)
+        vocab, tok_config = _add_gpt2_tokenizer(w, tiny_model)
         w.add_bos_token_id(vocab[tok_config["bos_token"]])
-        w.add_eos_token_id(vocab[tok_config["eos_token"]])
         w.add_pad_token_id(vocab[tok_config["pad_token"]])
         w.add_unk_token_id(vocab[tok_config["unk_token"]])
         w.add_add_bos_token(add_bos)
-        w.add_chat_template(tok_config["chat_template"])
     if rope_freqs is not None:
         w.add_tensor("rope_freqs.weight", rope_freqs.astype(np.float32))
     for name, a in weights.items():
@@ -133,11 +113,46 @@ def write_tiny_gguf(tiny_model: Path, path: Path, qtype: Q, embed_type: Q | None
             w.add_tensor(_gguf_name(name), a.astype(np.float16))
         else:
             w.add_tensor(_gguf_name(name), gguf.quants.quantize(a, t), raw_dtype=t)
+    _finish(w)
+    return path
+
+
+def _add_shape(w: gguf.GGUFWriter, config: dict, head_dim: int) -> None:
+    """The hyperparameters every tiny file stores, as llama.cpp's converter names them."""
+    w.add_context_length(config["max_position_embeddings"])
+    w.add_embedding_length(config["hidden_size"])
+    w.add_feed_forward_length(config["intermediate_size"])
+    w.add_block_count(config["num_hidden_layers"])
+    w.add_head_count(config["num_attention_heads"])
+    w.add_head_count_kv(config["num_key_value_heads"])
+    w.add_rope_dimension_count(head_dim)
+    w.add_rope_freq_base(config["rope_theta"])
+    w.add_layer_norm_rms_eps(config["rms_norm_eps"])
+
+
+def _add_gpt2_tokenizer(w: gguf.GGUFWriter, tiny_model: Path) -> tuple[dict[str, int], dict]:
+    """The tiny model's byte-level BPE tokenizer, its end token and chat template; returns its vocabulary
+    and tokenizer_config.json."""
+    tok = json.loads((tiny_model / "tokenizer.json").read_text())
+    tok_config = json.loads((tiny_model / "tokenizer_config.json").read_text())
+    vocab = tok["model"]["vocab"]
+    tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    special = {a["content"] for a in tok["added_tokens"]}
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("gpt2")
+    w.add_token_list(tokens)
+    w.add_token_types([3 if t in special else 1 for t in tokens])
+    w.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]])
+    w.add_eos_token_id(vocab[tok_config["eos_token"]])
+    w.add_chat_template(tok_config["chat_template"])
+    return vocab, tok_config
+
+
+def _finish(w: gguf.GGUFWriter) -> None:
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
-    return path
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,35 +198,16 @@ def arch_model(tiny_model: Path, arch: str, seed: int = 0) -> tuple[dict, dict[s
 
 def write_arch_gguf(tiny_model: Path, path: Path, arch: str, weights: dict[str, np.ndarray], config: dict) -> Path:
     """The model as llama.cpp writes it: gguf's TensorNameMap names, Gemma's norms as w + 1, F32 tensors."""
-    tok = json.loads((tiny_model / "tokenizer.json").read_text())
-    tok_config = json.loads((tiny_model / "tokenizer_config.json").read_text())
     w = gguf.GGUFWriter(str(path), arch)
-    w.add_context_length(config["max_position_embeddings"])
-    w.add_embedding_length(config["hidden_size"])
-    w.add_feed_forward_length(config["intermediate_size"])
-    w.add_block_count(config["num_hidden_layers"])
-    w.add_head_count(config["num_attention_heads"])
-    w.add_head_count_kv(config["num_key_value_heads"])
+    _add_shape(w, config, config["head_dim"])
     w.add_key_length(config["head_dim"])
     w.add_value_length(config["head_dim"])
-    w.add_rope_dimension_count(config["head_dim"])
-    w.add_rope_freq_base(config["rope_theta"])
-    w.add_layer_norm_rms_eps(config["rms_norm_eps"])
     if arch == "gemma2":
         w.add_attn_logit_softcapping(config["attn_logit_softcapping"])
         w.add_final_logit_softcapping(config["final_logit_softcapping"])
     if arch == "gemma3":
         w.add_sliding_window(config["sliding_window"])
-    vocab = tok["model"]["vocab"]
-    tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
-    special = {a["content"] for a in tok["added_tokens"]}
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("gpt2")
-    w.add_token_list(tokens)
-    w.add_token_types([3 if t in special else 1 for t in tokens])
-    w.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]])
-    w.add_eos_token_id(vocab[tok_config["eos_token"]])
-    w.add_chat_template(tok_config["chat_template"])
+    _add_gpt2_tokenizer(w, tiny_model)
     arch_enum = next(a for a, n in gguf.MODEL_ARCH_NAMES.items() if n == arch)
     name_map = gguf.get_tensor_name_map(arch_enum, config["num_hidden_layers"])
     for name, a in weights.items():
@@ -219,8 +215,5 @@ def write_arch_gguf(tiny_model: Path, path: Path, arch: str, weights: dict[str, 
         if arch.startswith("gemma") and name.endswith("norm.weight"):
             a = a + 1.0  # convert_hf_to_gguf.py's Gemma norm_shift
         w.add_tensor(f"{name_map.get_name(module)}.{suffix}", a.astype(np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    _finish(w)
     return path
