@@ -26,11 +26,9 @@ memory size other than this machine's: the usable part and the limit follow
 ``forecast.machine_memory``'s rules for the device (Metal: 75% usable, tight
 up to 90%), the verdict ``forecast.verdict_for``'s.
 
-``micro_batch_size``: while ``estimate_for_model`` does not count it (its
-prediction is the same with and without it), a micro-batched config is
-predicted here as a step at the micro-batch (with the gradient sum: one more
-gradient copy) or the validation pass (also in micro-batches;
-``memory.eval_memory``), whichever is larger. Once the estimate counts micro-batches, its prediction is used as is.
+``micro_batch_size`` is counted by ``estimate_for_model`` itself (a step at the
+micro-batch with the gradient sum, validation in micro-batches), so every
+prediction is that estimate as it is.
 
 ``result_preserving(plan)`` is the part of a plan that keeps the result
 (``lorastudio train --fit`` applies it); ``FitPlan.lines(lang)`` says the
@@ -42,7 +40,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +50,6 @@ from lorastudio.core.estimate.forecast import (
     FIT_SHARE,
     METAL_LIMIT,
     METAL_WORKING_SET,
-    PAD_TO,
     MemoryEstimate,
     machine_memory,
     verdict_for,
@@ -287,56 +283,25 @@ class _Predictor:
                  logit_rows: list[int] | None, measure_speed: bool):
         self.model, self.device, self.usable, self.limit = model, device, usable, limit
         self.lengths, self.rows, self.measure_speed = batch_lengths or None, logit_rows or None, measure_speed
-        self.counts_micro: bool | None = None  # does estimate_for_model count micro_batch_size? (asked once)
 
-    def estimate(self, config: TrainConfig, source: str | Path | None = None, rows_share: float = 1.0) -> MemoryEstimate:
-        """``estimate_for_model`` of ``config``; ``rows_share``: the part of each batch's loss positions it sees."""
+    def estimate(self, config: TrainConfig, source: str | Path | None = None) -> MemoryEstimate:
+        """``estimate_for_model`` of ``config`` on the model (or ``source``), at the planner's batch lengths."""
         from lorastudio.core.estimate.forecast import estimate_for_model
 
         width = max(1, config.max_seq_length - 1)
         lengths = [min(n, width) for n in self.lengths] if self.lengths else None
         rows = None
         if self.rows and lengths and config.sparse_loss:
-            rows = [min(math.ceil(r * rows_share), config.batch_size * n) for r, n in zip(self.rows, lengths)]
+            rows = [min(r, config.batch_size * n) for r, n in zip(self.rows, lengths)]
         return estimate_for_model(source or self.model, config, batch_lengths=lengths, device=self.device,
                                   measure_speed=self.measure_speed, logit_rows=rows)
 
     def predict(self, config: TrainConfig, source: str | Path | None = None) -> Prediction:
-        micro = config.micro_batch_size
-        if micro and micro < config.batch_size:
-            direct = self.estimate(config, source)
-            if self.counts_micro is None:
-                whole = self.estimate(config.replace(micro_batch_size=None), source)
-                self.counts_micro = abs(direct.total_gb - whole.total_gb) > 1e-9 * max(whole.total_gb, 1e-9)
-            if not self.counts_micro:
-                return self._micro_batched(config, source)
-        else:
-            direct = self.estimate(config, source)
+        direct = self.estimate(config, source)
         return Prediction(direct.total_gb, direct.seconds_per_step, self.verdict(direct.total_gb))
 
     def verdict(self, total_gb: float) -> str:
         return verdict_for(total_gb, self.usable, self.limit)
-
-    def _micro_batched(self, config: TrainConfig, source: str | Path | None) -> Prediction:
-        """A step at the micro-batch with the gradient sum, or the whole batch's validation pass, whichever is larger."""
-        micro, batch = config.micro_batch_size, config.batch_size
-        part = config.replace(batch_size=micro, micro_batch_size=None,
-                              grad_accumulation_steps=max(2, config.grad_accumulation_steps))
-        step = self.estimate(part, source, rows_share=micro / batch)
-        total = max(step.total_gb, self._validation_gb(config, source))
-        seconds = None if step.seconds_per_step is None else step.seconds_per_step * batch / micro
-        return Prediction(total, seconds, self.verdict(total))
-
-    def _validation_gb(self, config: TrainConfig, source: str | Path | None) -> float:
-        """The validation pass in micro-batches, as ``estimate_for_model`` counts it."""
-        from lorastudio.core.estimate import memory as mem
-
-        shape, train = mem.describe(source or self.model, config)
-        width = max(1, config.max_seq_length - 1)
-        widest = min(max(self.lengths), width) if self.lengths else width
-        length = min(config.max_seq_length, 1 + PAD_TO * -(-(widest + 1) // PAD_TO)) - 1
-        return mem.eval_memory(shape, train, mem.eval_batch_size(config), length,
-                               fused_attention=self.device == "cuda").total / 1e9
 
 
 def _quantized_config(model: str | Path, folder: Path) -> Path | None:
