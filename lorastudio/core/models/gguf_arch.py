@@ -176,13 +176,6 @@ def gguf_arch_enum(name: str) -> Any:
     return next(a for a, n in gguf.MODEL_ARCH_NAMES.items() if n == name)
 
 
-def arch_of_model_type(model_type: str) -> Arch | None:
-    """The Arch whose mlx-lm model_type this is (export); mistral folders are llama ones."""
-    if model_type == "mistral":
-        return ARCHES["llama"]
-    return next((a for a in ARCHES.values() if a.model_type == model_type), None)
-
-
 def llama3_rope_divisors(base: float, head_dim: int, factor: float, low: float, high: float,
                          original: float) -> list[float]:
     """Llama 3 RoPE scaling as one divisor per frequency: convert_hf_to_gguf.py's ``rope_freqs``.
